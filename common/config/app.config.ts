@@ -1,0 +1,150 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError } from '../errors/backbeat.error.js';
+import {
+  type SectionSpec,
+  type SectionValue,
+  nonEmpty,
+  optionalUrl,
+  parseSection,
+  port,
+  positiveInt,
+  setting,
+} from './setting.js';
+
+/** The repository root: the nearest folder above this file whose package.json is Backbeat's. */
+export function repoRoot(from = path.dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (;;) {
+    const pkg = path.join(dir, 'package.json');
+    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'backbeat') return dir;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`no Backbeat package.json above ${from}`);
+    dir = up;
+  }
+}
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+  message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+});
+
+/** Each module reads one section; a component is handed only its own slice. */
+export const sections = {
+  stack: {
+    dataDir: setting('BACKBEAT_DATA_DIR', '.data/default', nonEmpty(), 'Folder for the local stack: Kafka log dirs, Redis data, chDB data, pid files and logs (relative to the repository root unless absolute).'),
+    cacheDir: setting('BACKBEAT_CACHE_DIR', '.cache', nonEmpty(), 'Folder for downloaded artefacts: Kafka jars resolved by Maven and the Maven repository.'),
+    host: setting('BACKBEAT_HOST', '127.0.0.1', nonEmpty(), 'Address the local services bind to and advertise.'),
+  },
+  log: {
+    level: setting('LOG_LEVEL', 'info', logLevel, 'Structured JSON log level for every process.'),
+  },
+  kafka: {
+    brokers: setting('KAFKA_BROKERS', undefined, z.string().trim().regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port...]').optional(), 'Bootstrap servers of an external Kafka. When set, `stack up` starts no broker.'),
+    port: setting('KAFKA_PORT', '19092', port(), 'Client port of the local Kafka broker.'),
+    controllerPort: setting('KAFKA_CONTROLLER_PORT', '19093', port(), 'KRaft controller port of the local Kafka node.'),
+    heapMb: setting('KAFKA_HEAP_MB', '512', positiveInt(), 'JVM heap (MiB) of the local Kafka broker.'),
+    defaultPartitions: setting('KAFKA_DEFAULT_PARTITIONS', '3', positiveInt(), 'Partitions of topics created by Backbeat and of auto-created topics.'),
+    replicationFactor: setting('KAFKA_REPLICATION_FACTOR', '1', positiveInt(), 'Replication factor of topics created by Backbeat (1 on the single local broker).'),
+    clientId: setting('KAFKA_CLIENT_ID', 'backbeat', nonEmpty(), 'Client id prefix for Backbeat producers, consumers and admins.'),
+    startTimeoutMs: setting('KAFKA_START_TIMEOUT_MS', '120000', positiveInt(), 'How long `stack up` waits for the broker to answer metadata requests.'),
+  },
+  redis: {
+    url: setting('REDIS_URL', undefined, optionalUrl(), 'URL of an external Redis (redis://host:port/db). When set, `stack up` starts no Redis.'),
+    port: setting('REDIS_PORT', '16379', port(), 'Port of the local redis-server.'),
+  },
+  clickhouse: {
+    url: setting('CLICKHOUSE_URL', undefined, optionalUrl(), 'URL of a ClickHouse server (http://user:password@host:8123). Unset: embedded chDB.'),
+    database: setting('CLICKHOUSE_DATABASE', 'backbeat', z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier'), 'Database that holds Backbeat tables.'),
+    chdbPath: setting('CHDB_PATH', undefined, z.string().trim().min(1).optional(), 'chDB data folder (embedded mode). Default: <BACKBEAT_DATA_DIR>/chdb. Only one process may open it.'),
+  },
+  ops: {
+    metricsPort: setting('METRICS_PORT', '9464', port(), 'Port of the main job\'s /metrics, /healthz and /readyz server.'),
+  },
+} satisfies Record<string, SectionSpec>;
+
+type Sections = typeof sections;
+type Raw = { [K in keyof Sections]: SectionValue<Sections[K]> };
+
+export interface StackConfig {
+  dataDir: string;
+  cacheDir: string;
+  host: string;
+  root: string;
+}
+export interface KafkaConfig extends Omit<Raw['kafka'], 'brokers'> {
+  /** Bootstrap servers; the local broker's address unless KAFKA_BROKERS is set. */
+  brokers: string[];
+  /** True when Kafka is started and owned by the local stack. */
+  local: boolean;
+}
+export interface RedisConfig {
+  url: string;
+  port: number;
+  local: boolean;
+}
+export interface ClickHouseConfig {
+  url: string | undefined;
+  database: string;
+  chdbPath: string;
+}
+export interface AppConfig {
+  stack: StackConfig;
+  log: Raw['log'];
+  kafka: KafkaConfig;
+  redis: RedisConfig;
+  clickhouse: ClickHouseConfig;
+  ops: Raw['ops'];
+}
+
+/** Parses and validates every section once; throws ConfigError naming each bad setting. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = repoRoot()): AppConfig {
+  const problems: string[] = [];
+  const raw: Partial<Record<keyof Sections, unknown>> = {};
+  for (const [name, spec] of Object.entries(sections) as [keyof Sections, SectionSpec][]) {
+    const res = parseSection(spec, env);
+    problems.push(...res.problems);
+    raw[name] = res.value;
+  }
+  const r = raw as Raw;
+  if (!problems.length && r.kafka.port === r.kafka.controllerPort) {
+    problems.push('KAFKA_CONTROLLER_PORT must differ from KAFKA_PORT');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const abs = (p: string) => (path.isAbsolute(p) ? p : path.join(root, p));
+  const dataDir = abs(r.stack.dataDir);
+  const host = r.stack.host;
+  return {
+    stack: { dataDir, cacheDir: abs(r.stack.cacheDir), host, root },
+    log: r.log,
+    kafka: {
+      ...r.kafka,
+      brokers: r.kafka.brokers ? r.kafka.brokers.split(',') : [`${host}:${r.kafka.port}`],
+      local: !r.kafka.brokers,
+    },
+    redis: {
+      url: r.redis.url ?? `redis://${host}:${r.redis.port}/0`,
+      port: r.redis.port,
+      local: !r.redis.url,
+    },
+    clickhouse: {
+      url: r.clickhouse.url,
+      database: r.clickhouse.database,
+      chdbPath: abs(r.clickhouse.chdbPath ?? path.join(r.stack.dataDir, 'chdb')),
+    },
+    ops: r.ops,
+  };
+}
+
+/** The README configuration table, generated from the same definitions that parse it. */
+export function configTable(): string {
+  const rows = ['| variable | default | meaning |', '| --- | --- | --- |'];
+  for (const spec of Object.values(sections) as SectionSpec[]) {
+    for (const s of Object.values(spec)) {
+      rows.push(`| \`${s.env}\` | ${s.default === undefined ? '(unset)' : `\`${s.default}\``} | ${s.description} |`);
+    }
+  }
+  return rows.join('\n');
+}

@@ -1,0 +1,9 @@
+import { Registry, collectDefaultMetrics } from 'prom-client';
+
+/** A per-process Prometheus registry with Node's default metrics and a `service` label. */
+export function createMetricsRegistry(service: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}

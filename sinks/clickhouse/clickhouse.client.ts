@@ -1,0 +1,41 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import { mkdirSync } from 'node:fs';
+import type { ClickHouseConfig } from '../../common/config/app.config.js';
+
+export type { ClickHouseClient };
+
+export interface ClickHouseHandle {
+  client: ClickHouseClient;
+  /** 'chdb' when the engine runs inside this process (it then owns the data folder). */
+  mode: 'chdb' | 'server';
+  /** Where it lives: the chDB data folder, or the server URL without credentials. */
+  location: string;
+  close: () => Promise<void>;
+}
+
+/**
+ * Opens ClickHouse through `@clickhouse/client`. Embedded chDB by default (the caller's process
+ * owns `config.chdbPath`); a ClickHouse server when `config.url` is set. The Backbeat database is
+ * created when missing and selected, so every query can use bare table names in both modes.
+ */
+export async function openClickHouse(config: ClickHouseConfig): Promise<ClickHouseHandle> {
+  if (config.url) {
+    const bootstrap = createClient({ url: config.url });
+    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` });
+    await bootstrap.close();
+    const client = createClient({ url: config.url, database: config.database });
+    const u = new URL(config.url);
+    return { client, mode: 'server', location: `${u.protocol}//${u.host}${u.pathname}`, close: () => client.close() };
+  }
+  mkdirSync(config.chdbPath, { recursive: true });
+  // chDB ignores the client's `database` option; `USE` selects it for this session instead.
+  // chDB types its Connection against @clickhouse/client-common, the client against its own
+  // bundled copy of the same interface; the shapes match, the declarations do not.
+  type Connection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
+  const connection = createChdbConnection({ path: config.chdbPath }) as unknown as Connection;
+  const client = createClient({ connection });
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` });
+  await client.command({ query: `USE ${config.database}` });
+  return { client, mode: 'chdb', location: config.chdbPath, close: () => client.close() };
+}
