@@ -33,34 +33,113 @@ const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'si
 /** Each module reads one section; a component is handed only its own slice. */
 export const sections = {
   stack: {
-    dataDir: setting('BACKBEAT_DATA_DIR', '.data/default', nonEmpty(), 'Folder for the local stack: Kafka log dirs, Redis data, chDB data, pid files and logs (relative to the repository root unless absolute).'),
-    cacheDir: setting('BACKBEAT_CACHE_DIR', '.cache', nonEmpty(), 'Folder for downloaded artefacts: Kafka jars resolved by Maven and the Maven repository.'),
-    host: setting('BACKBEAT_HOST', '127.0.0.1', nonEmpty(), 'Address the local services bind to and advertise.'),
+    dataDir: setting(
+      'BACKBEAT_DATA_DIR',
+      '.data/default',
+      nonEmpty(),
+      'Folder for the local stack: Kafka log dirs, Redis data, chDB data, pid files and logs (relative to the repository root unless absolute).',
+    ),
+    cacheDir: setting(
+      'BACKBEAT_CACHE_DIR',
+      '.cache',
+      nonEmpty(),
+      'Folder for downloaded artefacts: Kafka jars resolved by Maven and the Maven repository.',
+    ),
+    host: setting(
+      'BACKBEAT_HOST',
+      '127.0.0.1',
+      nonEmpty(),
+      'Address the local services bind to and advertise.',
+    ),
   },
   log: {
     level: setting('LOG_LEVEL', 'info', logLevel, 'Structured JSON log level for every process.'),
   },
   kafka: {
-    brokers: setting('KAFKA_BROKERS', undefined, z.string().trim().regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port...]').optional(), 'Bootstrap servers of an external Kafka. When set, `stack up` starts no broker.'),
+    brokers: setting(
+      'KAFKA_BROKERS',
+      undefined,
+      z
+        .string()
+        .trim()
+        .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port...]')
+        .optional(),
+      'Bootstrap servers of an external Kafka. When set, `stack up` starts no broker.',
+    ),
     port: setting('KAFKA_PORT', '19092', port(), 'Client port of the local Kafka broker.'),
-    controllerPort: setting('KAFKA_CONTROLLER_PORT', '19093', port(), 'KRaft controller port of the local Kafka node.'),
-    heapMb: setting('KAFKA_HEAP_MB', '512', positiveInt(), 'JVM heap (MiB) of the local Kafka broker.'),
-    defaultPartitions: setting('KAFKA_DEFAULT_PARTITIONS', '3', positiveInt(), 'Partitions of topics created by Backbeat and of auto-created topics.'),
-    replicationFactor: setting('KAFKA_REPLICATION_FACTOR', '1', positiveInt(), 'Replication factor of topics created by Backbeat (1 on the single local broker).'),
-    clientId: setting('KAFKA_CLIENT_ID', 'backbeat', nonEmpty(), 'Client id prefix for Backbeat producers, consumers and admins.'),
-    startTimeoutMs: setting('KAFKA_START_TIMEOUT_MS', '120000', positiveInt(), 'How long `stack up` waits for the broker to answer metadata requests.'),
+    controllerPort: setting(
+      'KAFKA_CONTROLLER_PORT',
+      '19093',
+      port(),
+      'KRaft controller port of the local Kafka node.',
+    ),
+    heapMb: setting(
+      'KAFKA_HEAP_MB',
+      '512',
+      positiveInt(),
+      'JVM heap (MiB) of the local Kafka broker.',
+    ),
+    defaultPartitions: setting(
+      'KAFKA_DEFAULT_PARTITIONS',
+      '3',
+      positiveInt(),
+      "Partitions of the topics Backbeat creates (and the local broker's num.partitions).",
+    ),
+    replicationFactor: setting(
+      'KAFKA_REPLICATION_FACTOR',
+      '1',
+      positiveInt(),
+      'Replication factor of topics created by Backbeat (1 on the single local broker).',
+    ),
+    clientId: setting(
+      'KAFKA_CLIENT_ID',
+      'backbeat',
+      nonEmpty(),
+      'Client id prefix for Backbeat producers, consumers and admins.',
+    ),
+    startTimeoutMs: setting(
+      'KAFKA_START_TIMEOUT_MS',
+      '120000',
+      positiveInt(),
+      'How long `stack up` waits for the broker to answer metadata requests.',
+    ),
   },
   redis: {
-    url: setting('REDIS_URL', undefined, optionalUrl(), 'URL of an external Redis (redis://host:port/db). When set, `stack up` starts no Redis.'),
+    url: setting(
+      'REDIS_URL',
+      undefined,
+      optionalUrl(),
+      'URL of an external Redis (redis://host:port/db). When set, `stack up` starts no Redis.',
+    ),
     port: setting('REDIS_PORT', '16379', port(), 'Port of the local redis-server.'),
   },
   clickhouse: {
-    url: setting('CLICKHOUSE_URL', undefined, optionalUrl(), 'URL of a ClickHouse server (http://user:password@host:8123). Unset: embedded chDB.'),
-    database: setting('CLICKHOUSE_DATABASE', 'backbeat', z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier'), 'Database that holds Backbeat tables.'),
-    chdbPath: setting('CHDB_PATH', undefined, z.string().trim().min(1).optional(), 'chDB data folder (embedded mode). Default: <BACKBEAT_DATA_DIR>/chdb. Only one process may open it.'),
+    url: setting(
+      'CLICKHOUSE_URL',
+      undefined,
+      optionalUrl(),
+      'URL of a ClickHouse server (http://user:password@host:8123). Unset: embedded chDB.',
+    ),
+    database: setting(
+      'CLICKHOUSE_DATABASE',
+      'backbeat',
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier'),
+      'Database that holds Backbeat tables.',
+    ),
+    chdbPath: setting(
+      'CHDB_PATH',
+      undefined,
+      z.string().trim().min(1).optional(),
+      'chDB data folder (embedded mode). Default: BACKBEAT_DATA_DIR/chdb. Only one process may open it.',
+    ),
   },
   ops: {
-    metricsPort: setting('METRICS_PORT', '9464', port(), 'Port of the main job\'s /metrics, /healthz and /readyz server.'),
+    metricsPort: setting(
+      'METRICS_PORT',
+      '9464',
+      port(),
+      "Port of the main job's /metrics, /healthz and /readyz server.",
+    ),
   },
 } satisfies Record<string, SectionSpec>;
 
@@ -143,7 +222,9 @@ export function configTable(): string {
   const rows = ['| variable | default | meaning |', '| --- | --- | --- |'];
   for (const spec of Object.values(sections) as SectionSpec[]) {
     for (const s of Object.values(spec)) {
-      rows.push(`| \`${s.env}\` | ${s.default === undefined ? '(unset)' : `\`${s.default}\``} | ${s.description} |`);
+      rows.push(
+        `| \`${s.env}\` | ${s.default === undefined ? '(unset)' : `\`${s.default}\``} | ${s.description} |`,
+      );
     }
   }
   return rows.join('\n');

@@ -35,7 +35,10 @@ export const port = () =>
     .max(65535, 'must be between 1 and 65535');
 
 export const positiveInt = () =>
-  z.coerce.number({ message: 'must be a number' }).int('must be an integer').positive('must be > 0');
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be an integer')
+    .positive('must be > 0');
 
 export const nonEmpty = () => z.string().trim().min(1, 'must not be empty');
 
@@ -48,7 +51,9 @@ export const optionalUrl = () =>
     .or(z.literal('').transform(() => undefined));
 
 export const bool = () =>
-  z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
+  z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1');
 
 export interface ParseResult<T> {
   value?: T;

@@ -2,7 +2,11 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 
 /** Starts an express app on host:port; resolves once it listens, with a clean close(). */
-export function listen(app: Express, port: number, host: string): Promise<{ server: Server; close: () => Promise<void>; port: number }> {
+export function listen(
+  app: Express,
+  port: number,
+  host: string,
+): Promise<{ server: Server; close: () => Promise<void>; port: number }> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
     server.once('error', reject);

@@ -7,8 +7,17 @@ export interface TopicSpec {
 }
 
 /** kafkajs admin for topic management (pure JavaScript; no native build needed). */
-export function createKafkaAdmin(config: { brokers: string[]; clientId: string; defaultPartitions: number; replicationFactor: number }) {
-  const kafka = new Kafka({ clientId: `${config.clientId}-admin`, brokers: config.brokers, logLevel: logLevel.NOTHING });
+export function createKafkaAdmin(config: {
+  brokers: string[];
+  clientId: string;
+  defaultPartitions: number;
+  replicationFactor: number;
+}) {
+  const kafka = new Kafka({
+    clientId: `${config.clientId}-admin`,
+    brokers: config.brokers,
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   let connected: Promise<void> | undefined;
   const connect = () => (connected ??= admin.connect());

@@ -36,7 +36,17 @@ export async function createRdkafkaConsumer(config: ConsumerConfig) {
     { 'auto.offset.reset': config.fromBeginning === false ? 'latest' : 'earliest' },
   );
   await new Promise<void>((resolve, reject) =>
-    consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(new BackbeatError('KAFKA_CONNECT', `consumer could not connect to ${config.brokers.join(',')}: ${err.message}`, { retriable: true, cause: err })) : resolve())),
+    consumer.connect({ timeout: 10_000 }, (err) =>
+      err
+        ? reject(
+            new BackbeatError(
+              'KAFKA_CONNECT',
+              `consumer could not connect to ${config.brokers.join(',')}: ${err.message}`,
+              { retriable: true, cause: err },
+            ),
+          )
+        : resolve(),
+    ),
   );
   consumer.subscribe(config.topics);
   consumer.setDefaultConsumeTimeout(200);
@@ -44,13 +54,21 @@ export async function createRdkafkaConsumer(config: ConsumerConfig) {
   function poll(max: number): Promise<ConsumedRecord[]> {
     return new Promise((resolve, reject) =>
       consumer.consume(max, (err, messages) => {
-        if (err) return reject(new BackbeatError('KAFKA_CONSUME', err.message, { retriable: true, cause: err }));
+        if (err)
+          return reject(
+            new BackbeatError('KAFKA_CONSUME', err.message, { retriable: true, cause: err }),
+          );
         resolve(
           messages.map((m) => ({
             topic: m.topic,
             partition: m.partition,
             offset: m.offset,
-            key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key),
+            key:
+              m.key === undefined || m.key === null
+                ? null
+                : Buffer.isBuffer(m.key)
+                  ? m.key
+                  : Buffer.from(m.key),
             value: m.value ?? null,
             timestamp: m.timestamp,
           })),
@@ -61,7 +79,12 @@ export async function createRdkafkaConsumer(config: ConsumerConfig) {
 
   function commit(records: readonly ConsumedRecord[]): void {
     const next = new Map<string, Kafka.TopicPartitionOffset>();
-    for (const r of records) next.set(`${r.topic}:${r.partition}`, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
+    for (const r of records)
+      next.set(`${r.topic}:${r.partition}`, {
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.offset + 1,
+      });
     if (next.size) consumer.commitSync([...next.values()]);
   }
 

@@ -31,19 +31,48 @@ export async function createRdkafkaProducer(config: ProducerConfig) {
     ...config.extra,
   } as Kafka.ProducerGlobalConfig);
   await new Promise<void>((resolve, reject) =>
-    producer.connect({ timeout: 10_000 }, (err) => (err ? reject(new BackbeatError('KAFKA_CONNECT', `producer could not connect to ${config.brokers.join(',')}: ${err.message}`, { retriable: true, cause: err })) : resolve())),
+    producer.connect({ timeout: 10_000 }, (err) =>
+      err
+        ? reject(
+            new BackbeatError(
+              'KAFKA_CONNECT',
+              `producer could not connect to ${config.brokers.join(',')}: ${err.message}`,
+              { retriable: true, cause: err },
+            ),
+          )
+        : resolve(),
+    ),
   );
   producer.setPollInterval(50);
 
   function send(r: ProducedRecord): Promise<number> {
     return new Promise((resolve, reject) => {
       try {
-        producer.produce(r.topic, r.partition ?? null, r.value, r.key, r.timestamp ?? Date.now(), (err: Kafka.LibrdKafkaError | null, offset?: Kafka.NumberNullUndefined) => {
-          if (err) reject(new BackbeatError('KAFKA_PRODUCE', `produce to ${r.topic} failed: ${err.message}`, { retriable: true, cause: err }));
-          else resolve(Number(offset));
-        });
+        producer.produce(
+          r.topic,
+          r.partition ?? null,
+          r.value,
+          r.key,
+          r.timestamp ?? Date.now(),
+          (err: Kafka.LibrdKafkaError | null, offset?: Kafka.NumberNullUndefined) => {
+            if (err)
+              reject(
+                new BackbeatError('KAFKA_PRODUCE', `produce to ${r.topic} failed: ${err.message}`, {
+                  retriable: true,
+                  cause: err,
+                }),
+              );
+            else resolve(Number(offset));
+          },
+        );
       } catch (err) {
-        reject(new BackbeatError('KAFKA_PRODUCE', `produce to ${r.topic} failed: ${(err as Error).message}`, { retriable: true, cause: err }));
+        reject(
+          new BackbeatError(
+            'KAFKA_PRODUCE',
+            `produce to ${r.topic} failed: ${(err as Error).message}`,
+            { retriable: true, cause: err },
+          ),
+        );
       }
     });
   }

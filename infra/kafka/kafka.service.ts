@@ -65,7 +65,10 @@ export function kafkaService(config: { kafka: KafkaConfig; stack: StackConfig })
     marker: `-Dbackbeat.data=${dir}`,
     readyTimeoutMs: kafka.startTimeoutMs,
     prepare: async () => {
-      execFileSync('bash', [path.join(stack.root, 'infra/kafka/fetch-jars.sh')], { stdio: 'inherit', env: { ...process.env, ...env } });
+      execFileSync('bash', [path.join(stack.root, 'infra/kafka/fetch-jars.sh')], {
+        stdio: 'inherit',
+        env: { ...process.env, ...env },
+      });
       mkdirSync(logDirs, { recursive: true });
       writeFileSync(props, `${properties}\n`);
       if (!existsSync(path.join(logDirs, 'meta.properties'))) {
@@ -73,7 +76,18 @@ export function kafkaService(config: { kafka: KafkaConfig; stack: StackConfig })
         const clusterId = randomBytes(16).toString('base64url');
         execFileSync(
           'java',
-          ['-Xmx256m', `-Dlog4j2.configurationFile=${path.join(stack.root, 'infra/kafka/log4j2-tools.properties')}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props],
+          [
+            '-Xmx256m',
+            `-Dlog4j2.configurationFile=${path.join(stack.root, 'infra/kafka/log4j2-tools.properties')}`,
+            '-cp',
+            classpath,
+            'kafka.tools.StorageTool',
+            'format',
+            '-t',
+            clusterId,
+            '-c',
+            props,
+          ],
           { stdio: ['ignore', 'ignore', 'inherit'] },
         );
       }
@@ -94,7 +108,8 @@ export async function kafkaReady(broker: string): Promise<void> {
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
-    if (cluster.brokers.length === 0 || cluster.controller === null) throw new Error('no controller yet');
+    if (cluster.brokers.length === 0 || cluster.controller === null)
+      throw new Error('no controller yet');
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

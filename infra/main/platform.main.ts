@@ -21,7 +21,8 @@ import { openClickHouse } from '../../sinks/clickhouse/clickhouse.client.js';
 import { migrate } from '../clickhouse/migrate.js';
 import { createStack, formatReport } from '../stack/stack.js';
 
-const USAGE = 'usage: platform.main [--once] [--keep-stack]\n  --once        exit after the probe instead of serving until Ctrl-C\n  --keep-stack  leave Kafka and Redis running on exit';
+const USAGE =
+  'usage: platform.main [--once] [--keep-stack]\n  --once        exit after the probe instead of serving until Ctrl-C\n  --keep-stack  leave Kafka and Redis running on exit';
 
 function parseFlags(argv: string[]): { once: boolean; keepStack: boolean } {
   const known = new Set(['--once', '--keep-stack']);
@@ -35,17 +36,28 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.log, 'backbeat-main');
   const registry = createMetricsRegistry('backbeat-main');
-  const probes = new Counter({ name: 'backbeat_probe_total', help: 'Pipeline probes run by the main job', labelNames: ['outcome'], registers: [registry] });
+  const probes = new Counter({
+    name: 'backbeat_probe_total',
+    help: 'Pipeline probes run by the main job',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
 
   const stack = createStack(config);
-  const before = new Set(stack.status().services.filter((s) => s.running && s.managed).map((s) => s.name));
+  const before = new Set(
+    stack
+      .status()
+      .services.filter((s) => s.running && s.managed)
+      .map((s) => s.name),
+  );
   const closers: (() => Promise<void>)[] = [];
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     log.info({ code }, 'shutting down');
-    for (const close of closers.reverse()) await close().catch((err) => log.warn({ err }, 'close failed'));
+    for (const close of closers.reverse())
+      await close().catch((err) => log.warn({ err }, 'close failed'));
     if (!flags.keepStack) {
       // Stop only what this run started; a stack that was already up is left as it was.
       const ours = stack.services.filter((s) => !before.has(s.name));
@@ -62,7 +74,10 @@ async function main(): Promise<void> {
     const clickhouse = await openClickHouse(config.clickhouse);
     closers.push(clickhouse.close);
     const migrated = await migrate(clickhouse.client);
-    log.info({ ...migrated, mode: clickhouse.mode, location: clickhouse.location }, 'clickhouse ready');
+    log.info(
+      { ...migrated, mode: clickhouse.mode, location: clickhouse.location },
+      'clickhouse ready',
+    );
 
     const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
     closers.push(async () => void redis.disconnect());
@@ -71,9 +86,17 @@ async function main(): Promise<void> {
     closers.push(admin.close);
     await admin.ensureTopics([{ topic: PROBE_TOPIC, partitions: 1 }]);
 
-    const producer = await createRdkafkaProducer({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-main` });
+    const producer = await createRdkafkaProducer({
+      brokers: config.kafka.brokers,
+      clientId: `${config.kafka.clientId}-main`,
+    });
     closers.push(producer.close);
-    const consumer = await createRdkafkaConsumer({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-main`, groupId: 'backbeat-main-probe', topics: [PROBE_TOPIC] });
+    const consumer = await createRdkafkaConsumer({
+      brokers: config.kafka.brokers,
+      clientId: `${config.kafka.clientId}-main`,
+      groupId: 'backbeat-main-probe',
+      topics: [PROBE_TOPIC],
+    });
     closers.push(consumer.close);
 
     const app = express();
@@ -82,7 +105,10 @@ async function main(): Promise<void> {
         registry,
         readiness: [
           { name: 'redis', check: async () => void (await redis.ping()) },
-          { name: 'clickhouse', check: async () => void (await clickhouse.client.query({ query: 'SELECT 1' })) },
+          {
+            name: 'clickhouse',
+            check: async () => void (await clickhouse.client.query({ query: 'SELECT 1' })),
+          },
           { name: 'kafka', check: async () => void (await admin.admin.describeCluster()) },
         ],
       }),
@@ -90,7 +116,12 @@ async function main(): Promise<void> {
     const ops = await listen(app, config.ops.metricsPort, config.stack.host);
     closers.push(ops.close);
 
-    const probe = await runPipelineProbe({ producer, consumer, redis, clickhouse: clickhouse.client }).catch((err) => {
+    const probe = await runPipelineProbe({
+      producer,
+      consumer,
+      redis,
+      clickhouse: clickhouse.client,
+    }).catch((err) => {
       probes.inc({ outcome: 'failed' });
       throw err;
     });

@@ -14,15 +14,24 @@ export function redisService(config: { redis: RedisConfig; stack: StackConfig })
     ports: [redis.port],
     command: 'redis-server',
     args: [
-      '--port', String(redis.port),
-      '--bind', stack.host,
-      '--dir', dir,
-      '--daemonize', 'no',
-      '--appendonly', 'yes',
-      '--appendfsync', 'everysec',
-      '--save', '',
-      '--logfile', '',
-      '--protected-mode', 'yes',
+      '--port',
+      String(redis.port),
+      '--bind',
+      stack.host,
+      '--dir',
+      dir,
+      '--daemonize',
+      'no',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--logfile',
+      '',
+      '--protected-mode',
+      'yes',
     ],
     marker: `${stack.host}:${redis.port}`,
     readyTimeoutMs: 20_000,
@@ -34,7 +43,12 @@ export function redisService(config: { redis: RedisConfig; stack: StackConfig })
 }
 
 export async function redisReady(url: string): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

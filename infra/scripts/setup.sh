@@ -14,14 +14,17 @@ fi
 
 bash infra/scripts/ensure-system.sh "$@"
 
-# npm ci when node_modules is missing or older than the lockfile.
+# Install the locked dependencies when node_modules is missing or older than the lockfile.
+# `npm install` rather than `npm ci`: chdb lists optional per-platform packages that the registry
+# does not serve (darwin, linux-arm64), which `npm ci` treats as a lockfile mismatch. With the
+# lockfile present `npm install` installs exactly its versions.
 stamp=node_modules/.backbeat-installed
-if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ ! -d node_modules/node-rdkafka/build/Release ]; then
-  echo "[setup] npm ci (first run compiles node-rdkafka, about 2 minutes)" >&2
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ] || [ ! -d node_modules/node-rdkafka/build/Release ]; then
+  echo "[setup] npm install (first run compiles node-rdkafka, about 2 minutes)" >&2
   start=$(date +%s)
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  npm install --no-audit --no-fund --loglevel=error >&2
   touch "$stamp"
-  echo "[setup] npm ci done in $(( $(date +%s) - start )) s" >&2
+  echo "[setup] npm install done in $(( $(date +%s) - start )) s" >&2
 fi
 
 bash infra/kafka/fetch-jars.sh

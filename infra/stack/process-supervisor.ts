@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -57,7 +65,9 @@ export function createSupervisor(config: { dataDir: string }) {
     if (existing) return { pid: existing, started: false };
     for (const p of spec.ports) {
       if (await portOpen(spec.host, p)) {
-        throw new StackError(`${spec.name}: port ${spec.host}:${p} is already in use by another process; free it or choose another port (see README configuration)`);
+        throw new StackError(
+          `${spec.name}: port ${spec.host}:${p} is already in use by another process; free it or choose another port (see README configuration)`,
+        );
       }
     }
     mkdirSync(runDir, { recursive: true });
@@ -81,7 +91,9 @@ export function createSupervisor(config: { dataDir: string }) {
     for (;;) {
       if (exited !== undefined) {
         rmSync(pidFile(spec.name), { force: true });
-        throw new StackError(`${spec.name} exited with code ${exited} during start-up; last log lines:\n${tail(logFile(spec.name), 20)}`);
+        throw new StackError(
+          `${spec.name} exited with code ${exited} during start-up; last log lines:\n${tail(logFile(spec.name), 20)}`,
+        );
       }
       try {
         await spec.ready();
@@ -89,7 +101,9 @@ export function createSupervisor(config: { dataDir: string }) {
       } catch (err) {
         if (Date.now() > deadline) {
           await stop(spec);
-          throw new StackError(`${spec.name} not ready after ${spec.readyTimeoutMs} ms (${(err as Error).message}); last log lines:\n${tail(logFile(spec.name), 20)}`);
+          throw new StackError(
+            `${spec.name} not ready after ${spec.readyTimeoutMs} ms (${(err as Error).message}); last log lines:\n${tail(logFile(spec.name), 20)}`,
+          );
         }
       }
       await sleep(250);
@@ -97,7 +111,10 @@ export function createSupervisor(config: { dataDir: string }) {
   }
 
   /** SIGTERM to the process group, SIGKILL after `graceMs`, then waits for the ports to close. */
-  async function stop(spec: Pick<ServiceSpec, 'name' | 'marker' | 'host' | 'ports'>, graceMs = 20_000): Promise<boolean> {
+  async function stop(
+    spec: Pick<ServiceSpec, 'name' | 'marker' | 'host' | 'ports'>,
+    graceMs = 20_000,
+  ): Promise<boolean> {
     const pid = livePid(spec);
     if (!pid) return false;
     signalGroup(pid, 'SIGTERM');
@@ -117,7 +134,13 @@ export function createSupervisor(config: { dataDir: string }) {
 
   function status(spec: Pick<ServiceSpec, 'name' | 'marker' | 'ports'>): ServiceStatus {
     const pid = livePid(spec);
-    return { name: spec.name, running: !!pid, ports: spec.ports, log: logFile(spec.name), ...(pid ? { pid } : {}) };
+    return {
+      name: spec.name,
+      running: !!pid,
+      ports: spec.ports,
+      log: logFile(spec.name),
+      ...(pid ? { pid } : {}),
+    };
   }
 
   return { start, stop, status, logFile };
@@ -177,5 +200,8 @@ export function portOpen(host: string, port: number, timeoutMs = 500): Promise<b
 
 function tail(file: string, lines: number): string {
   if (!existsSync(file)) return '(no log)';
-  return readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n');
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .slice(-lines - 1)
+    .join('\n');
 }

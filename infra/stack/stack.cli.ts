@@ -32,14 +32,22 @@ async function main(argv: string[]): Promise<number> {
       const unknownFlag = rest.find((a) => a.startsWith('-') && a !== '--follow' && a !== '-f');
       if (unknownFlag) throw new ConfigError([`logs: unknown flag ${unknownFlag}`]);
       const wanted = rest.filter((a) => !a.startsWith('-'));
-      for (const w of wanted) if (!names.includes(w)) throw new ConfigError([`logs: unknown service '${w}' (one of ${names.join(', ')})`]);
-      const files = (wanted.length ? wanted : names).map((n) => stack.logFile(n)).filter(existsSync);
+      for (const w of wanted)
+        if (!names.includes(w))
+          throw new ConfigError([`logs: unknown service '${w}' (one of ${names.join(', ')})`]);
+      const files = (wanted.length ? wanted : names)
+        .map((n) => stack.logFile(n))
+        .filter(existsSync);
       if (!files.length) {
         console.log('no logs yet');
         return 0;
       }
       const follow = rest.includes('--follow') || rest.includes('-f');
-      const child = spawn('tail', [follow ? '-F' : '-n', ...(follow ? ['-n', '50'] : ['200']), ...files], { stdio: 'inherit' });
+      const child = spawn(
+        'tail',
+        [follow ? '-F' : '-n', ...(follow ? ['-n', '50'] : ['200']), ...files],
+        { stdio: 'inherit' },
+      );
       return await new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
     }
     default:

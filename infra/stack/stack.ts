@@ -28,7 +28,11 @@ export function createStack(config: Pick<AppConfig, 'stack' | 'kafka' | 'redis' 
       specs.map(async (s) => {
         const t0 = Date.now();
         const r = await supervisor.start(s);
-        log(r.started ? `${s.name} started (pid ${r.pid}) on ${address(s)} in ${Date.now() - t0} ms` : `${s.name} already running (pid ${r.pid}) on ${address(s)}`);
+        log(
+          r.started
+            ? `${s.name} started (pid ${r.pid}) on ${address(s)} in ${Date.now() - t0} ms`
+            : `${s.name} already running (pid ${r.pid}) on ${address(s)}`,
+        );
       }),
     );
     return status();
@@ -42,9 +46,29 @@ export function createStack(config: Pick<AppConfig, 'stack' | 'kafka' | 'redis' 
   }
 
   function status(): StackReport {
-    const services = specs.map((s) => ({ ...supervisor.status(s), address: address(s), managed: true }));
-    if (!config.kafka.local) services.push({ name: 'kafka', running: true, ports: [], log: '-', address: config.kafka.brokers.join(','), managed: false });
-    if (!config.redis.local) services.push({ name: 'redis', running: true, ports: [], log: '-', address: config.redis.url, managed: false });
+    const services = specs.map((s) => ({
+      ...supervisor.status(s),
+      address: address(s),
+      managed: true,
+    }));
+    if (!config.kafka.local)
+      services.push({
+        name: 'kafka',
+        running: true,
+        ports: [],
+        log: '-',
+        address: config.kafka.brokers.join(','),
+        managed: false,
+      });
+    if (!config.redis.local)
+      services.push({
+        name: 'redis',
+        running: true,
+        ports: [],
+        log: '-',
+        address: config.redis.url,
+        managed: false,
+      });
     return {
       services,
       clickhouse: config.clickhouse.url
@@ -61,7 +85,8 @@ export type Stack = ReturnType<typeof createStack>;
 
 export function formatReport(r: StackReport): string {
   const lines = r.services.map(
-    (s) => `  ${s.name.padEnd(11)} ${(s.managed ? (s.running ? `running pid ${s.pid}` : 'stopped') : 'external').padEnd(18)} ${s.address.padEnd(22)} ${s.log}`,
+    (s) =>
+      `  ${s.name.padEnd(11)} ${(s.managed ? (s.running ? `running pid ${s.pid}` : 'stopped') : 'external').padEnd(18)} ${s.address.padEnd(22)} ${s.log}`,
   );
   lines.push(
     `  ${'clickhouse'.padEnd(11)} ${(r.clickhouse.mode === 'chdb' ? 'embedded (chDB)' : 'server').padEnd(18)} ${r.clickhouse.location}` +

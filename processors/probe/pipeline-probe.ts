@@ -31,12 +31,21 @@ export interface ProbeResult {
 export async function runPipelineProbe(deps: ProbeDeps, timeoutMs = 30_000): Promise<ProbeResult> {
   const probeId = randomUUID();
   const sentAt = Date.now();
-  await deps.producer.send({ topic: PROBE_TOPIC, key: probeId, value: Buffer.from(JSON.stringify({ probe_id: probeId, sent_at: sentAt })) });
+  await deps.producer.send({
+    topic: PROBE_TOPIC,
+    key: probeId,
+    value: Buffer.from(JSON.stringify({ probe_id: probeId, sent_at: sentAt })),
+  });
 
   const deadline = Date.now() + timeoutMs;
   let mine: ConsumedRecord | undefined;
   while (!mine) {
-    if (Date.now() > deadline) throw new BackbeatError('PROBE_TIMEOUT', `probe ${probeId} not consumed within ${timeoutMs} ms`, { retriable: true });
+    if (Date.now() > deadline)
+      throw new BackbeatError(
+        'PROBE_TIMEOUT',
+        `probe ${probeId} not consumed within ${timeoutMs} ms`,
+        { retriable: true },
+      );
     const batch = await deps.consumer.poll(100);
     for (const r of batch) await applyProbe(deps, r);
     deps.consumer.commit(batch);
@@ -45,13 +54,25 @@ export async function runPipelineProbe(deps: ProbeDeps, timeoutMs = 30_000): Pro
 
   const redis = await deps.redis.hgetall(`backbeat:probe:${probeId}`);
   const rs = await deps.clickhouse.query({
-    query: 'SELECT probe_id, partition, offset FROM pipeline_probe FINAL WHERE probe_id = {id:String}',
+    query:
+      'SELECT probe_id, partition, offset FROM pipeline_probe FINAL WHERE probe_id = {id:String}',
     query_params: { id: probeId },
     format: 'JSONEachRow',
   });
   const rows = await rs.json<{ probe_id: string; partition: number; offset: string }>();
-  if (!rows[0] || redis.probe_id !== probeId) throw new BackbeatError('PROBE_MISSING', `probe ${probeId} not found in ${rows[0] ? 'Redis' : 'ClickHouse'}`);
-  return { probeId, partition: mine.partition, offset: mine.offset, redis, clickhouse: rows[0], roundTripMs: Date.now() - sentAt };
+  if (!rows[0] || redis.probe_id !== probeId)
+    throw new BackbeatError(
+      'PROBE_MISSING',
+      `probe ${probeId} not found in ${rows[0] ? 'Redis' : 'ClickHouse'}`,
+    );
+  return {
+    probeId,
+    partition: mine.partition,
+    offset: mine.offset,
+    redis,
+    clickhouse: rows[0],
+    roundTripMs: Date.now() - sentAt,
+  };
 }
 
 async function applyProbe(deps: ProbeDeps, r: ConsumedRecord): Promise<void> {
@@ -65,14 +86,28 @@ async function applyProbe(deps: ProbeDeps, r: ConsumedRecord): Promise<void> {
   const coords = { topic: r.topic, partition: r.partition, offset: r.offset };
   await deps.redis
     .multi()
-    .hset(`backbeat:probe:${body.probe_id}`, { probe_id: body.probe_id, ...coords, sent_at: body.sent_at })
+    .hset(`backbeat:probe:${body.probe_id}`, {
+      probe_id: body.probe_id,
+      ...coords,
+      sent_at: body.sent_at,
+    })
     .expire(`backbeat:probe:${body.probe_id}`, 86_400)
     .set(`backbeat:offsets:probe:${r.topic}:${r.partition}`, r.offset)
     .exec();
   await deps.clickhouse.insert({
     table: 'pipeline_probe',
-    values: [{ probe_id: body.probe_id, ...coords, sent_at: new Date(body.sent_at).toISOString(), applied_at: new Date().toISOString() }],
+    values: [
+      {
+        probe_id: body.probe_id,
+        ...coords,
+        sent_at: new Date(body.sent_at).toISOString(),
+        applied_at: new Date().toISOString(),
+      },
+    ],
     format: 'JSONEachRow',
-    clickhouse_settings: { insert_deduplication_token: `${r.topic}-${r.partition}-${r.offset}`, date_time_input_format: 'best_effort' },
+    clickhouse_settings: {
+      insert_deduplication_token: `${r.topic}-${r.partition}-${r.offset}`,
+      date_time_input_format: 'best_effort',
+    },
   });
 }

@@ -26,7 +26,12 @@ export async function openClickHouse(config: ClickHouseConfig): Promise<ClickHou
     await bootstrap.close();
     const client = createClient({ url: config.url, database: config.database });
     const u = new URL(config.url);
-    return { client, mode: 'server', location: `${u.protocol}//${u.host}${u.pathname}`, close: () => client.close() };
+    return {
+      client,
+      mode: 'server',
+      location: `${u.protocol}//${u.host}${u.pathname}`,
+      close: () => client.close(),
+    };
   }
   mkdirSync(config.chdbPath, { recursive: true });
   // chDB ignores the client's `database` option; `USE` selects it for this session instead.
@@ -37,5 +42,8 @@ export async function openClickHouse(config: ClickHouseConfig): Promise<ClickHou
   const client = createClient({ connection });
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` });
   await client.command({ query: `USE ${config.database}` });
+  // A ClickHouse server quotes 64-bit integers in JSON by default; chDB does not. Match the
+  // server so that results have one shape in both modes (and no precision is lost).
+  await client.command({ query: 'SET output_format_json_quote_64bit_integers = 1' });
   return { client, mode: 'chdb', location: config.chdbPath, close: () => client.close() };
 }

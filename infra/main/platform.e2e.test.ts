@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { repoRoot, type AppConfig } from '../../common/config/app.config.js';
+import { eventually } from '../../test/helpers/kafka.helper.js';
+import { useStack } from '../../test/helpers/stack.helper.js';
+import { createStack } from '../stack/stack.js';
+
+const root = repoRoot();
+const main = path.join(root, 'infra/main/platform.main.ts');
+const tsx = path.join(root, 'node_modules/.bin/tsx');
+let config: AppConfig;
+before(async () => {
+  config = await useStack();
+});
+
+describe('the main job', () => {
+  it('sends a probe through Kafka into Redis and ClickHouse, prints its addresses and exits with --once', () => {
+    const r = spawnSync(tsx, [main, '--once'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Backbeat is up\./);
+    assert.match(r.stdout, /kafka\s+running pid \d+\s+127\.0\.0\.1:\d+/);
+    assert.match(r.stdout, /redis\s+running pid \d+\s+127\.0\.0\.1:\d+/);
+    assert.match(r.stdout, /clickhouse\s+embedded \(chDB\)/);
+    assert.match(r.stdout, /main job\s+running pid \d+\s+http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    assert.match(
+      r.stdout,
+      /probe [0-9a-f-]{36}: Kafka backbeat\.pipeline-probe\[0\]@\d+ -> Redis .* \+ ClickHouse pipeline_probe/,
+    );
+    // The stack was already up, so the main job leaves it running.
+    assert.ok(
+      createStack(config)
+        .status()
+        .services.every((s) => s.running),
+    );
+  });
+
+  it('serves /healthz, /readyz and /metrics, and stops cleanly on SIGINT (Ctrl-C)', async () => {
+    const child = spawn(tsx, [main], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
+    try {
+      await eventually(
+        () => out.includes('Press Ctrl-C to stop.'),
+        90_000,
+        'the main job to be up',
+      );
+      const base = `http://127.0.0.1:${config.ops.metricsPort}`;
+      const health = await fetch(`${base}/healthz`);
+      assert.equal(health.status, 200);
+      const ready = await fetch(`${base}/readyz`);
+      const body = (await ready.json()) as {
+        status: string;
+        checks: { name: string; ok: boolean }[];
+      };
+      assert.equal(ready.status, 200, JSON.stringify(body));
+      assert.deepEqual(
+        body.checks.map((c) => [c.name, c.ok]),
+        [
+          ['redis', true],
+          ['clickhouse', true],
+          ['kafka', true],
+        ],
+      );
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      assert.match(metrics, /^process_resident_memory_bytes\{service="backbeat-main"\} \d+/m);
+      assert.match(metrics, /^backbeat_probe_total\{outcome="ok",service="backbeat-main"\} 1$/m);
+      // Every log line on stdout that looks like JSON is one structured record.
+      for (const line of out.split('\n').filter((l) => l.startsWith('{'))) {
+        const rec = JSON.parse(line);
+        assert.equal(rec.service, 'backbeat-main');
+        assert.ok(rec.level && rec.time && rec.msg);
+      }
+    } finally {
+      child.kill('SIGINT');
+    }
+    assert.equal(await exited, 0, out);
+  });
+
+  it('rejects an unknown flag and a bad setting with a message naming it', () => {
+    const flag = spawnSync(tsx, [main, '--nope'], { cwd: root, encoding: 'utf8' });
+    assert.equal(flag.status, 2);
+    assert.match(flag.stderr, /unknown flag --nope/);
+    const bad = spawnSync(tsx, [main, '--once'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, REDIS_PORT: 'many' },
+    });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /Invalid configuration:\n {2}- REDIS_PORT must be a TCP port number/);
+  });
+});

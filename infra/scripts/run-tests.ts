@@ -1,0 +1,60 @@
+/**
+ * Finds test files by tier suffix (.unit.test.ts, .int.test.ts, .e2e.test.ts) and runs them
+ * with Node's own test runner in one invocation, tiers in that order, so one summary closes
+ * the run. Usage: tsx infra/scripts/run-tests.ts [unit] [int] [e2e] [--filter substring]
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from '../../common/config/app.config.js';
+
+const TIERS = ['unit', 'int', 'e2e'] as const;
+type Tier = (typeof TIERS)[number];
+const SKIP = new Set(['node_modules', 'dist', '.cache', '.data', '.git']);
+
+function find(dir: string, out: string[] = []): string[] {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (SKIP.has(e.name)) continue;
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) find(p, out);
+    else if (e.name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const args = process.argv.slice(2);
+const filterAt = args.indexOf('--filter');
+const filter = filterAt >= 0 ? args[filterAt + 1] : undefined;
+if (filterAt >= 0 && !filter) {
+  console.error('run-tests: --filter needs a value');
+  process.exit(2);
+}
+const positional = args.filter((a, i) => a !== '--filter' && i !== filterAt + 1);
+const bad = positional.filter((a) => !(TIERS as readonly string[]).includes(a));
+if (bad.length) {
+  console.error(`run-tests: unknown tier ${bad.join(', ')} (use ${TIERS.join(', ')})`);
+  process.exit(2);
+}
+const tiers = (positional.length ? positional : TIERS) as Tier[];
+const root = repoRoot();
+const all = find(root).sort();
+const files = TIERS.filter((t) => tiers.includes(t)).flatMap((t) =>
+  all.filter((f) => f.endsWith(`.${t}.test.ts`) && (!filter || f.includes(filter))),
+);
+if (!files.length) {
+  console.error('run-tests: no test files matched');
+  process.exit(1);
+}
+const child = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    '--test-concurrency=1',
+    ...files.map((f) => path.relative(root, f)),
+  ],
+  { cwd: root, stdio: 'inherit' },
+);
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
