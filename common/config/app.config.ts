@@ -133,6 +133,26 @@ export const sections = {
       'chDB data folder (embedded mode). Default: BACKBEAT_DATA_DIR/chdb. Only one process may open it.',
     ),
   },
+  registry: {
+    url: setting(
+      'SCHEMA_REGISTRY_URL',
+      undefined,
+      optionalUrl(),
+      'URL of an external Confluent-compatible schema registry. When set, `stack up` starts none.',
+    ),
+    port: setting(
+      'SCHEMA_REGISTRY_PORT',
+      '18081',
+      port(),
+      "Port of Backbeat's own schema registry.",
+    ),
+    topic: setting(
+      'SCHEMA_REGISTRY_TOPIC',
+      '_schemas',
+      nonEmpty(),
+      'Compacted Kafka topic where the registry stores schemas and config.',
+    ),
+  },
   ops: {
     metricsPort: setting(
       'METRICS_PORT',
@@ -168,12 +188,20 @@ export interface ClickHouseConfig {
   database: string;
   chdbPath: string;
 }
+export interface RegistryConfig {
+  /** Where clients reach the registry; the local one unless SCHEMA_REGISTRY_URL is set. */
+  url: string;
+  port: number;
+  topic: string;
+  local: boolean;
+}
 export interface AppConfig {
   stack: StackConfig;
   log: Raw['log'];
   kafka: KafkaConfig;
   redis: RedisConfig;
   clickhouse: ClickHouseConfig;
+  registry: RegistryConfig;
   ops: Raw['ops'];
 }
 
@@ -212,6 +240,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = repoRoot
       url: r.clickhouse.url,
       database: r.clickhouse.database,
       chdbPath: abs(r.clickhouse.chdbPath ?? path.join(r.stack.dataDir, 'chdb')),
+    },
+    registry: {
+      url: r.registry.url ?? `http://${host}:${r.registry.port}`,
+      port: r.registry.port,
+      topic: r.registry.topic,
+      local: !r.registry.url,
     },
     ops: r.ops,
   };

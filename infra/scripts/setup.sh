@@ -28,3 +28,8 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
 fi
 
 bash infra/kafka/fetch-jars.sh
+
+# The test suite also checks Backbeat against third-party Python clients (confluent-kafka).
+if [ "${1:-}" = "--test" ]; then
+  bash infra/scripts/python-env.sh
+fi

@@ -1,0 +1,62 @@
+import avro from 'avsc';
+import { readSchemaFiles } from '../codegen/schema-files.js';
+import {
+  EVENT_TYPE_NAMES,
+  type EventTypeMap,
+  type EventTypeName,
+} from '../generated/events.types.js';
+
+export type { EventTypeMap, EventTypeName };
+export { EVENT_TYPE_NAMES };
+
+/** Who an event is about, which decides its Kafka key. */
+export type EventScope = 'user' | 'catalogue' | 'finance';
+
+export interface EventTypeSpec<N extends EventTypeName = EventTypeName> {
+  name: N;
+  topic: string;
+  /** Registry subject (topic-name strategy). */
+  subject: string;
+  scope: EventScope;
+  /** The Kafka key of an event: user id, track id, or market:period. */
+  key: (event: EventTypeMap[N]) => string;
+  schema: Record<string, unknown>;
+  type: avro.Type;
+}
+
+const TOPIC_PREFIX = 'backbeat.';
+
+const KEYS: { [N in EventTypeName]: { scope: EventScope; key: (e: EventTypeMap[N]) => string } } = {
+  playback: { scope: 'user', key: (e) => e.user_id },
+  skip: { scope: 'user', key: (e) => e.user_id },
+  follow: { scope: 'user', key: (e) => e.user_id },
+  'track-upload': { scope: 'catalogue', key: (e) => e.track_id },
+  'revenue-report': { scope: 'finance', key: (e) => `${e.market}:${e.period}` },
+};
+
+/** Every event type with its topic, subject, key and parsed Avro type. Built once per process. */
+export function loadEventCatalogue(): { [N in EventTypeName]: EventTypeSpec<N> } {
+  const files = new Map(readSchemaFiles().map((f) => [f.name, f.schema]));
+  const out = {} as { [N in EventTypeName]: EventTypeSpec<N> };
+  for (const name of EVENT_TYPE_NAMES) {
+    const schema = files.get(name);
+    if (!schema) throw new Error(`schemas/avro/${name}.avsc is missing`);
+    const topic = `${TOPIC_PREFIX}${name}`;
+    (out as Record<string, EventTypeSpec>)[name] = {
+      name,
+      topic,
+      subject: `${topic}-value`,
+      scope: KEYS[name].scope,
+      key: KEYS[name].key as EventTypeSpec['key'],
+      schema,
+      type: avro.Type.forSchema(schema as avro.Schema),
+    };
+  }
+  return out;
+}
+
+export type EventCatalogue = ReturnType<typeof loadEventCatalogue>;
+
+export function isEventTypeName(s: unknown): s is EventTypeName {
+  return typeof s === 'string' && (EVENT_TYPE_NAMES as readonly string[]).includes(s);
+}

@@ -1,0 +1,170 @@
+import type avro from 'avsc';
+import { isUuid } from '../../common/ids/uuidv7.js';
+import type { EventTypeSpec } from './event-catalogue.js';
+import type { EventTypeMap, EventTypeName } from '../generated/events.types.js';
+
+/** One reason an event was rejected, at a JSON Pointer into the event. */
+export interface FieldError {
+  path: string;
+  reason: string;
+}
+
+export type Validation<T> = { ok: true; event: T } | { ok: false; errors: FieldError[] };
+
+const MARKET = /^[A-Z]{2}$/;
+const ISRC = /^[A-Z]{2}[A-Z0-9]{3}\d{7}$/;
+const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
+const CURRENCY = /^[A-Z]{3}$/;
+const EARLIEST = Date.UTC(2000, 0, 1);
+const MAX_FUTURE_MS = 24 * 3600 * 1000;
+
+/**
+ * Checks one event against its Avro schema (types, required fields, no unknown fields) and then
+ * against Backbeat's rules (ids, codes, shares summing to 10,000 bps, ...). Pure: `now` is the
+ * receive time the caller stamps.
+ */
+export function validateEvent<N extends EventTypeName>(
+  spec: EventTypeSpec<N>,
+  input: unknown,
+  now: number,
+): Validation<EventTypeMap[N]> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return {
+      ok: false,
+      errors: [{ path: '', reason: `expected a JSON object, got ${describe(input)}` }],
+    };
+  }
+  const errors: FieldError[] = [];
+  const fields = new Set(((spec.schema.fields as { name: string }[]) ?? []).map((f) => f.name));
+  for (const k of Object.keys(input))
+    if (!fields.has(k)) errors.push({ path: `/${escape(k)}`, reason: 'unknown field' });
+  spec.type.isValid(input, {
+    errorHook: (path: string[], value: unknown, type: avro.Type) => {
+      const at = `/${path.map(escape).join('/')}`;
+      errors.push({
+        path: at,
+        reason:
+          value === undefined
+            ? `missing required field (${typeName(type)})`
+            : `expected ${typeName(type)}, got ${describe(value)}`,
+      });
+    },
+  });
+  if (errors.length) return { ok: false, errors };
+  errors.push(...rules(spec.name, input as EventTypeMap[N], now));
+  return errors.length ? { ok: false, errors } : { ok: true, event: input as EventTypeMap[N] };
+}
+
+function rules(name: EventTypeName, e: EventTypeMap[EventTypeName], now: number): FieldError[] {
+  const out: FieldError[] = [];
+  const check = (cond: boolean, path: string, reason: string) =>
+    void (cond || out.push({ path, reason }));
+  check(isUuid(e.event_id), '/event_id', 'must be a UUID (the SDK sends UUIDv7)');
+  check(e.event_time >= EARLIEST, '/event_time', 'must be ms since the epoch, after 2000-01-01');
+  check(e.event_time <= now + MAX_FUTURE_MS, '/event_time', 'is more than 24 h in the future');
+  if ('market' in e)
+    check(
+      MARKET.test(e.market),
+      '/market',
+      'must be an ISO 3166-1 alpha-2 code in capitals, e.g. SE',
+    );
+  if ('user_id' in e)
+    check(
+      e.user_id.length > 0 && e.user_id.length <= 128,
+      '/user_id',
+      'must be 1 to 128 characters',
+    );
+  switch (name) {
+    case 'playback': {
+      const p = e as EventTypeMap['playback'];
+      check(isUuid(p.playback_id), '/playback_id', 'must be a UUID');
+      check(p.track_id.length > 0, '/track_id', 'must not be empty');
+      check(p.position_ms >= 0, '/position_ms', 'must be >= 0');
+      check(p.ms_played >= 0, '/ms_played', 'must be >= 0');
+      check(
+        p.phase === 'ENDED' || p.end_reason == null,
+        '/end_reason',
+        'only an ENDED playback has an end reason',
+      );
+      check(
+        p.phase !== 'ENDED' || p.end_reason != null,
+        '/end_reason',
+        'an ENDED playback needs an end reason',
+      );
+      break;
+    }
+    case 'skip': {
+      const s = e as EventTypeMap['skip'];
+      check(isUuid(s.playback_id), '/playback_id', 'must be a UUID');
+      check(s.track_id.length > 0, '/track_id', 'must not be empty');
+      check(s.position_ms >= 0, '/position_ms', 'must be >= 0');
+      break;
+    }
+    case 'follow': {
+      const f = e as EventTypeMap['follow'];
+      check(f.target_id.length > 0, '/target_id', 'must not be empty');
+      check(
+        !(f.target_type === 'USER' && f.target_id === f.user_id),
+        '/target_id',
+        'a user cannot follow themselves',
+      );
+      break;
+    }
+    case 'track-upload': {
+      const t = e as EventTypeMap['track-upload'];
+      check(t.track_id.length > 0, '/track_id', 'must not be empty');
+      check(ISRC.test(t.isrc), '/isrc', 'must be an ISRC: 2 letters, 3 alphanumerics, 7 digits');
+      check(t.duration_ms > 0, '/duration_ms', 'must be > 0');
+      check(t.artists.length > 0, '/artists', 'needs at least one artist');
+      check(t.markets.length > 0, '/markets', 'needs at least one market');
+      t.markets.forEach((m, i) =>
+        check(MARKET.test(m), `/markets/${i}`, 'must be an ISO 3166-1 alpha-2 code'),
+      );
+      check(t.rights_holders.length > 0, '/rights_holders', 'needs at least one rights holder');
+      t.rights_holders.forEach((r, i) =>
+        check(
+          r.share_bps > 0 && r.share_bps <= 10_000,
+          `/rights_holders/${i}/share_bps`,
+          'must be 1 to 10000',
+        ),
+      );
+      const sum = t.rights_holders.reduce((a, r) => a + r.share_bps, 0);
+      check(sum === 10_000, '/rights_holders', `shares must sum to 10000 bps, got ${sum}`);
+      const ids = t.rights_holders.map((r) => r.rights_holder_id);
+      check(new Set(ids).size === ids.length, '/rights_holders', 'a rights holder appears twice');
+      break;
+    }
+    case 'revenue-report': {
+      const r = e as EventTypeMap['revenue-report'];
+      check(PERIOD.test(r.period), '/period', 'must be a month, YYYY-MM');
+      check(CURRENCY.test(r.currency), '/currency', 'must be an ISO 4217 code, e.g. EUR');
+      check(r.minor_unit >= 0 && r.minor_unit <= 4, '/minor_unit', 'must be 0 to 4');
+      check(r.pool_minor >= 0, '/pool_minor', 'must be >= 0');
+      check(r.premium_listeners >= 0, '/premium_listeners', 'must be >= 0');
+      break;
+    }
+  }
+  return out;
+}
+
+function typeName(t: avro.Type): string {
+  const n = t.typeName;
+  if (n === 'enum') return `one of ${(t as avro.types.EnumType).symbols.join(', ')}`;
+  if (n === 'long' || n === 'int') return `an integer (${n})`;
+  if (n === 'union:unwrapped' || n === 'union:wrapped')
+    return (t as avro.types.UnwrappedUnionType).types.map(typeName).join(' or ');
+  return n;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string')
+    return `string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  if (typeof v === 'number') return `number ${v}`;
+  return typeof v;
+}
+
+function escape(seg: string): string {
+  return seg.replace(/~/g, '~0').replace(/\//g, '~1');
+}

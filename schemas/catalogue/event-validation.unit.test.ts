@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { validEvents } from '../../test/fixtures/events.fixture.js';
+import { EVENT_TYPE_NAMES, loadEventCatalogue } from './event-catalogue.js';
+import { validateEvent } from './event-validation.js';
+
+const catalogue = loadEventCatalogue();
+const now = Date.UTC(2026, 10, 24, 12);
+const good = validEvents(now);
+
+function errorsOf(name: keyof typeof good, patch: Record<string, unknown>, drop: string[] = []) {
+  const e: Record<string, unknown> = { ...good[name], ...patch };
+  for (const d of drop) delete e[d];
+  const v = validateEvent(catalogue[name], e, now);
+  assert.equal(v.ok, false, `expected ${name} with ${JSON.stringify(patch)} to be rejected`);
+  return (v as { errors: { path: string; reason: string }[] }).errors;
+}
+
+describe('event validation', () => {
+  it('given one valid event of each type, then each passes', () => {
+    for (const name of EVENT_TYPE_NAMES)
+      assert.deepEqual(
+        validateEvent(catalogue[name], good[name], now),
+        { ok: true, event: good[name] },
+        name,
+      );
+  });
+
+  it('given fields with defaults left out, then the event passes (the schema fills them)', () => {
+    const { context: _c, offline: _o, ...rest } = good.playback;
+    assert.equal(validateEvent(catalogue.playback, rest, now).ok, true);
+  });
+
+  it('given wrong types and missing fields, then each is reported at its path', () => {
+    assert.deepEqual(errorsOf('playback', { ms_played: 'lots', market: 3 }, ['user_id']), [
+      { path: '/user_id', reason: 'missing required field (string)' },
+      { path: '/market', reason: 'expected string, got number 3' },
+      { path: '/ms_played', reason: 'expected an integer (long), got string "lots"' },
+    ]);
+    assert.deepEqual(errorsOf('playback', { phase: 'PAUSED' }), [
+      { path: '/phase', reason: 'expected one of STARTED, PROGRESS, ENDED, got string "PAUSED"' },
+    ]);
+    assert.deepEqual(errorsOf('playback', { ms_played: 1.5 }), [
+      { path: '/ms_played', reason: 'expected an integer (long), got number 1.5' },
+    ]);
+  });
+
+  it('given nested errors, then the JSON Pointer reaches into arrays', () => {
+    const rh = [...good['track-upload'].rights_holders];
+    rh[1] = { ...rh[1]!, share_bps: '3000' as unknown as number };
+    assert.deepEqual(errorsOf('track-upload', { rights_holders: rh }), [
+      {
+        path: '/rights_holders/1/share_bps',
+        reason: 'expected an integer (int), got string "3000"',
+      },
+    ]);
+  });
+
+  it('given an unknown field, then it is refused by name', () => {
+    assert.deepEqual(errorsOf('follow', { folow: true }), [
+      { path: '/folow', reason: 'unknown field' },
+    ]);
+  });
+
+  it('given a non-object, then it is refused', () => {
+    for (const bad of [null, 3, 'x', [good.skip]])
+      assert.equal(validateEvent(catalogue.skip, bad, now).ok, false);
+  });
+
+  it("given values the schema allows but Backbeat's rules do not, then each rule names the field", () => {
+    assert.deepEqual(errorsOf('playback', { event_id: 'not-a-uuid' }), [
+      { path: '/event_id', reason: 'must be a UUID (the SDK sends UUIDv7)' },
+    ]);
+    assert.deepEqual(errorsOf('playback', { market: 'se' }), [
+      { path: '/market', reason: 'must be an ISO 3166-1 alpha-2 code in capitals, e.g. SE' },
+    ]);
+    assert.deepEqual(errorsOf('playback', { ms_played: -1 }), [
+      { path: '/ms_played', reason: 'must be >= 0' },
+    ]);
+    assert.deepEqual(errorsOf('playback', { end_reason: null }), [
+      { path: '/end_reason', reason: 'an ENDED playback needs an end reason' },
+    ]);
+    assert.deepEqual(errorsOf('playback', { phase: 'STARTED' }), [
+      { path: '/end_reason', reason: 'only an ENDED playback has an end reason' },
+    ]);
+    assert.deepEqual(errorsOf('playback', { event_time: now + 2 * 86_400_000 }), [
+      { path: '/event_time', reason: 'is more than 24 h in the future' },
+    ]);
+    assert.deepEqual(errorsOf('follow', { target_type: 'USER', target_id: 'user-1' }), [
+      { path: '/target_id', reason: 'a user cannot follow themselves' },
+    ]);
+    assert.deepEqual(errorsOf('revenue-report', { period: '2026-13', currency: 'kr' }), [
+      { path: '/period', reason: 'must be a month, YYYY-MM' },
+      { path: '/currency', reason: 'must be an ISO 4217 code, e.g. EUR' },
+    ]);
+    assert.deepEqual(errorsOf('track-upload', { isrc: 'bad' }), [
+      { path: '/isrc', reason: 'must be an ISRC: 2 letters, 3 alphanumerics, 7 digits' },
+    ]);
+  });
+
+  it('given rights-holder shares that do not sum to 10000 bps, then the upload is refused', () => {
+    const rh = good['track-upload'].rights_holders.map((r, i) => ({
+      ...r,
+      share_bps: i === 0 ? 6_999 : r.share_bps,
+    }));
+    assert.deepEqual(errorsOf('track-upload', { rights_holders: rh }), [
+      { path: '/rights_holders', reason: 'shares must sum to 10000 bps, got 9999' },
+    ]);
+  });
+
+  it('the catalogue keys user events by user, uploads by track, revenue by market and month', () => {
+    assert.equal(catalogue.playback.key(good.playback), 'user-1');
+    assert.equal(catalogue.skip.topic, 'backbeat.skip');
+    assert.equal(catalogue.playback.subject, 'backbeat.playback-value');
+    assert.equal(catalogue['track-upload'].key(good['track-upload']), 'track-1');
+    assert.equal(catalogue['revenue-report'].key(good['revenue-report']), 'SE:2026-10');
+  });
+});

@@ -1,0 +1,208 @@
+// Generated from schemas/avro/*.avsc by schemas/codegen/generate-types.ts. Do not edit:
+// change the .avsc file and run `npm run schemas:generate`.
+/* eslint-disable */
+
+/** The listener's subscription. */
+export type Product = 'FREE' | 'PREMIUM';
+
+export type FollowAction = 'FOLLOW' | 'UNFOLLOW';
+
+export type FollowTarget = 'ARTIST' | 'USER';
+
+/** The listener followed or unfollowed an artist or another user. Follows and unfollows share one topic so that their order per user holds. */
+export interface FollowEvent {
+  /** Globally unique id (UUIDv7 from the SDK); the idempotency key. */
+  event_id: string;
+  /** When it happened, by the client's (or source system's) clock, in ms since the epoch. */
+  event_time: number;
+  /** When Backbeat's ingest (gateway or SDK) received it, in ms since the epoch. */
+  received_time: number;
+  /** The listener's user id (the Kafka key). */
+  user_id: string;
+  /** The device the client runs on. */
+  device_id: string;
+  /** ISO 3166-1 alpha-2 country code of the listener's market. */
+  market: string;
+  /** free (ad-supported) or premium. */
+  product: Product;
+  /** Client platform: ios, android, web, desktop, ... */
+  platform: string;
+  /** Client application version. */
+  client_version: string;
+  /** Follow or unfollow. */
+  action: FollowAction;
+  /** What is followed. */
+  target_type: FollowTarget;
+  /** The artist id or user id followed. */
+  target_id: string;
+}
+
+export type PlaybackPhase = 'STARTED' | 'PROGRESS' | 'ENDED';
+
+export type EndReason = 'TRACK_DONE' | 'SKIP_FORWARD' | 'SKIP_BACKWARD' | 'USER_STOPPED' | 'NEW_TRACK' | 'ERROR' | 'LOGOUT' | 'UNKNOWN';
+
+/** One step in the lifecycle of a playback: STARTED when a track starts, PROGRESS heartbeats while it plays, ENDED with the milliseconds played and why it ended. All steps of one playback share playback_id; one topic keeps them in order per user. */
+export interface PlaybackEvent {
+  /** Globally unique id (UUIDv7 from the SDK); the idempotency key. */
+  event_id: string;
+  /** When it happened, by the client's (or source system's) clock, in ms since the epoch. */
+  event_time: number;
+  /** When Backbeat's ingest (gateway or SDK) received it, in ms since the epoch. */
+  received_time: number;
+  /** The listener's user id (the Kafka key). */
+  user_id: string;
+  /** The device the client runs on. */
+  device_id: string;
+  /** ISO 3166-1 alpha-2 country code of the listener's market. */
+  market: string;
+  /** free (ad-supported) or premium. */
+  product: Product;
+  /** Client platform: ios, android, web, desktop, ... */
+  platform: string;
+  /** Client application version. */
+  client_version: string;
+  /** Which lifecycle step this is. */
+  phase: PlaybackPhase;
+  /** Id of this playback (one track, one play). */
+  playback_id: string;
+  /** The listening session it belongs to (tracks played in one sitting). */
+  session_id: string;
+  /** The track played. */
+  track_id: string;
+  /** Position in the track at event_time, in ms. */
+  position_ms: number;
+  /** Milliseconds actually listened in this playback so far; on ENDED the total. A stream qualifies at 30000. */
+  ms_played: number;
+  /** Why it ended (ENDED only). */
+  end_reason?: null | EndReason;
+  /** Where it was started from: playlist, album, artist or radio id. */
+  context?: null | string;
+  /** Played while offline and sent when the device came back online. */
+  offline?: boolean;
+}
+
+/** The royalty pool of one market for one month, as finance reports it. Amounts are integers of the currency's minor unit. */
+export interface RevenueReportEvent {
+  /** Globally unique id (UUIDv7 from the SDK); the idempotency key. */
+  event_id: string;
+  /** When it happened, by the client's (or source system's) clock, in ms since the epoch. */
+  event_time: number;
+  /** When Backbeat's ingest (gateway or SDK) received it, in ms since the epoch. */
+  received_time: number;
+  /** Finance's id for the report; a corrected report gets a new id and a later event_time. */
+  report_id: string;
+  /** ISO 3166-1 alpha-2 market code (the Kafka key is market:period). */
+  market: string;
+  /** The month, YYYY-MM. */
+  period: string;
+  /** ISO 4217 currency code. */
+  currency: string;
+  /** Decimal places of the minor unit (2 for EUR cents, 0 for JPY). */
+  minor_unit: number;
+  /** Royalty pool to distribute, in minor units. */
+  pool_minor: number;
+  /** Paying listeners in the market that month (for user-centric statements). */
+  premium_listeners: number;
+}
+
+export type SkipDirection = 'FORWARD' | 'BACKWARD';
+
+/** The listener skipped away from a track. */
+export interface SkipEvent {
+  /** Globally unique id (UUIDv7 from the SDK); the idempotency key. */
+  event_id: string;
+  /** When it happened, by the client's (or source system's) clock, in ms since the epoch. */
+  event_time: number;
+  /** When Backbeat's ingest (gateway or SDK) received it, in ms since the epoch. */
+  received_time: number;
+  /** The listener's user id (the Kafka key). */
+  user_id: string;
+  /** The device the client runs on. */
+  device_id: string;
+  /** ISO 3166-1 alpha-2 country code of the listener's market. */
+  market: string;
+  /** free (ad-supported) or premium. */
+  product: Product;
+  /** Client platform: ios, android, web, desktop, ... */
+  platform: string;
+  /** Client application version. */
+  client_version: string;
+  /** The playback that was skipped. */
+  playback_id: string;
+  /** The listening session. */
+  session_id: string;
+  /** The track skipped. */
+  track_id: string;
+  /** Position in the track when skipped, in ms. */
+  position_ms: number;
+  /** Next track or previous track. */
+  direction: SkipDirection;
+}
+
+export interface ArtistCredit {
+  artist_id: string;
+  name: string;
+}
+
+export interface RightsHolderShare {
+  rights_holder_id: string;
+  name: string;
+  /** label, artist, publisher, distributor, ... */
+  role: string;
+  /** Share of the track's royalties in basis points. */
+  share_bps: number;
+}
+
+/** A track entered the catalogue (or was re-delivered with new metadata), with its rights holders and their shares. */
+export interface TrackUploadEvent {
+  /** Globally unique id (UUIDv7 from the SDK); the idempotency key. */
+  event_id: string;
+  /** When it happened, by the client's (or source system's) clock, in ms since the epoch. */
+  event_time: number;
+  /** When Backbeat's ingest (gateway or SDK) received it, in ms since the epoch. */
+  received_time: number;
+  /** Backbeat's track id (the Kafka key). */
+  track_id: string;
+  /** International Standard Recording Code, 12 characters. */
+  isrc: string;
+  /** Track title. */
+  title: string;
+  /** Credited artists, main artist first. */
+  artists: ArtistCredit[];
+  /** The label that delivered the track. */
+  label_id: string;
+  /** The label's name. */
+  label_name: string;
+  /** The release (album, single) it belongs to. */
+  release_id?: null | string;
+  /** Duration in ms. */
+  duration_ms: number;
+  /** ISO 3166-1 alpha-2 codes where it may be streamed. */
+  markets: string[];
+  /** Who is paid for streams of it; share_bps sum to exactly 10000. */
+  rights_holders: RightsHolderShare[];
+  /** Account that uploaded it. */
+  uploaded_by: string;
+}
+
+/** Event type name (the .avsc file name) -> its record type. */
+export interface EventTypeMap {
+  'follow': FollowEvent;
+  'playback': PlaybackEvent;
+  'revenue-report': RevenueReportEvent;
+  'skip': SkipEvent;
+  'track-upload': TrackUploadEvent;
+}
+
+export type EventTypeName = keyof EventTypeMap;
+
+export const EVENT_TYPE_NAMES = ['follow', 'playback', 'revenue-report', 'skip', 'track-upload'] as const;
+
+export const RECORD_NAMES = {
+  'follow': 'FollowEvent',
+  'playback': 'PlaybackEvent',
+  'revenue-report': 'RevenueReportEvent',
+  'skip': 'SkipEvent',
+  'track-upload': 'TrackUploadEvent',
+} as const satisfies Record<EventTypeName, string>;
+
