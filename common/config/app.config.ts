@@ -153,6 +153,65 @@ export const sections = {
       'Compacted Kafka topic where the registry stores schemas and config.',
     ),
   },
+  gateway: {
+    port: setting(
+      'GATEWAY_PORT',
+      '8090',
+      port(),
+      'Port of the HTTP ingest gateway (POST /v1/events).',
+    ),
+    apiKeys: setting(
+      'GATEWAY_API_KEYS',
+      'dev:backbeat-dev-key',
+      z
+        .string()
+        .trim()
+        .regex(
+          /^[A-Za-z0-9_.-]+:[^,\s]{8,}(,[A-Za-z0-9_.-]+:[^,\s]{8,})*$/,
+          'must be app:key[,app:key...] with keys of 8+ characters',
+        ),
+      'Client app API keys as app:key pairs. The default is a development key: replace it outside a laptop.',
+    ),
+    maxEvents: setting(
+      'GATEWAY_MAX_EVENTS',
+      '500',
+      positiveInt(),
+      'Most events in one POST /v1/events batch (413 beyond).',
+    ),
+    maxBodyBytes: setting(
+      'GATEWAY_MAX_BODY_BYTES',
+      '1048576',
+      positiveInt(),
+      'Largest request body in bytes (413 beyond).',
+    ),
+    maxDepth: setting(
+      'GATEWAY_MAX_JSON_DEPTH',
+      '16',
+      positiveInt(),
+      'Deepest JSON nesting accepted (400 beyond).',
+    ),
+    maxInFlight: setting(
+      'GATEWAY_MAX_IN_FLIGHT',
+      '50000',
+      positiveInt(),
+      'Events handed to Kafka and not yet confirmed; past it the gateway answers 503 with Retry-After.',
+    ),
+    rateLimit: setting(
+      'GATEWAY_RATE_LIMIT',
+      '0',
+      z.coerce
+        .number({ message: 'must be a number' })
+        .int('must be an integer')
+        .min(0, 'must be >= 0'),
+      'Events per second per API key (429 with Retry-After beyond); 0 = unlimited.',
+    ),
+    produceTimeoutMs: setting(
+      'GATEWAY_PRODUCE_TIMEOUT_MS',
+      '10000',
+      positiveInt(),
+      'How long the gateway waits for Kafka to confirm an event before answering 503.',
+    ),
+  },
   ops: {
     metricsPort: setting(
       'METRICS_PORT',
@@ -195,6 +254,10 @@ export interface RegistryConfig {
   topic: string;
   local: boolean;
 }
+export interface GatewayConfig extends Omit<Raw['gateway'], 'apiKeys'> {
+  /** API key -> client app name. */
+  apiKeys: Map<string, string>;
+}
 export interface AppConfig {
   stack: StackConfig;
   log: Raw['log'];
@@ -202,6 +265,7 @@ export interface AppConfig {
   redis: RedisConfig;
   clickhouse: ClickHouseConfig;
   registry: RegistryConfig;
+  gateway: GatewayConfig;
   ops: Raw['ops'];
 }
 
@@ -246,6 +310,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = repoRoot
       port: r.registry.port,
       topic: r.registry.topic,
       local: !r.registry.url,
+    },
+    gateway: {
+      ...r.gateway,
+      apiKeys: new Map(
+        r.gateway.apiKeys.split(',').map((pair) => {
+          const at = pair.indexOf(':');
+          return [pair.slice(at + 1), pair.slice(0, at)] as [string, string];
+        }),
+      ),
     },
     ops: r.ops,
   };

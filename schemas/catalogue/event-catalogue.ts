@@ -19,7 +19,7 @@ export interface EventTypeSpec<N extends EventTypeName = EventTypeName> {
   subject: string;
   scope: EventScope;
   /** The Kafka key of an event: user id, track id, or market:period. */
-  key: (event: EventTypeMap[N]) => string;
+  key(event: EventTypeMap[N]): string;
   schema: Record<string, unknown>;
   type: avro.Type;
 }

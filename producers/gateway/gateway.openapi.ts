@@ -1,0 +1,165 @@
+import { EVENT_TYPE_NAMES } from '../../schemas/generated/events.types.js';
+
+const problem = { $ref: '#/components/schemas/Problem' };
+const problemResponse = (description: string, retryAfter = false) => ({
+  description,
+  ...(retryAfter
+    ? {
+        headers: {
+          'Retry-After': {
+            description: 'Seconds to wait before retrying',
+            schema: { type: 'integer' },
+          },
+        },
+      }
+    : {}),
+  content: { 'application/problem+json': { schema: problem } },
+});
+const batchResult = {
+  description: '',
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchResult' } } },
+};
+
+/** OpenAPI 3.1 description of the ingest gateway. */
+export function gatewayOpenApi() {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Backbeat ingest gateway',
+      version: '1.0.0',
+      description:
+        'Client apps send batches of events; each is validated against its Avro schema and acknowledged only after Kafka confirmed it.',
+    },
+    components: {
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The client app key (also accepted as X-Api-Key).',
+        },
+      },
+      schemas: {
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'code'],
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            code: { type: 'string' },
+            detail: { type: 'string' },
+          },
+        },
+        EventEnvelope: {
+          type: 'object',
+          required: ['type', 'event'],
+          additionalProperties: false,
+          properties: {
+            type: { type: 'string', enum: [...EVENT_TYPE_NAMES] },
+            event: {
+              type: 'object',
+              description:
+                'The event fields of its Avro schema (see the README event catalogue). received_time is set by the gateway.',
+            },
+          },
+        },
+        Batch: {
+          type: 'object',
+          required: ['events'],
+          additionalProperties: false,
+          properties: {
+            events: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 500,
+              items: { $ref: '#/components/schemas/EventEnvelope' },
+            },
+          },
+        },
+        FieldError: {
+          type: 'object',
+          required: ['path', 'reason'],
+          properties: {
+            path: { type: 'string', description: 'JSON Pointer into the item' },
+            reason: { type: 'string' },
+          },
+        },
+        EventResult: {
+          type: 'object',
+          required: ['index', 'status'],
+          properties: {
+            index: { type: 'integer' },
+            event_id: { type: 'string' },
+            status: { type: 'string', enum: ['accepted', 'duplicate', 'rejected'] },
+            errors: { type: 'array', items: { $ref: '#/components/schemas/FieldError' } },
+          },
+        },
+        BatchResult: {
+          type: 'object',
+          required: ['accepted', 'duplicates', 'rejected', 'results'],
+          properties: {
+            accepted: { type: 'integer' },
+            duplicates: { type: 'integer' },
+            rejected: { type: 'integer' },
+            results: { type: 'array', items: { $ref: '#/components/schemas/EventResult' } },
+          },
+        },
+      },
+    },
+    security: [{ apiKey: [] }],
+    paths: {
+      '/v1/events': {
+        post: {
+          summary: 'Send a batch of events',
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Batch' } } },
+          },
+          responses: {
+            '200': {
+              ...batchResult,
+              description: 'Every event accepted (or a duplicate of one in the same batch)',
+            },
+            '207': {
+              ...batchResult,
+              description: 'Partial success: the results say which events went in',
+            },
+            '400': {
+              description:
+                'Every event rejected (BatchResult), or the body is not a batch (Problem: malformed JSON, invalid UTF-8, too deep, not {"events": [...]})',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/BatchResult' } },
+                'application/problem+json': { schema: problem },
+              },
+            },
+            '401': problemResponse('Missing or unknown API key'),
+            '413': problemResponse('Body or batch too large'),
+            '415': problemResponse('Content-Type is not application/json'),
+            '429': problemResponse('Rate limit of this API key exceeded', true),
+            '503': problemResponse(
+              'Overloaded, or Kafka did not confirm: nothing of the batch is acknowledged',
+              true,
+            ),
+          },
+        },
+      },
+      '/healthz': {
+        get: { summary: 'Liveness', security: [], responses: { '200': { description: 'alive' } } },
+      },
+      '/readyz': {
+        get: {
+          summary: 'Readiness of Kafka and the registry',
+          security: [],
+          responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics',
+          security: [],
+          responses: { '200': { description: 'text exposition format' } },
+        },
+      },
+    },
+  };
+}
