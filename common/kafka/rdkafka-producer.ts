@@ -14,6 +14,7 @@ export interface ProducedRecord {
   value: Buffer;
   partition?: number;
   timestamp?: number;
+  headers?: Record<string, string>[];
 }
 
 /**

@@ -1,0 +1,188 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
+import type { Logger } from '../../common/logging/logger.js';
+import type { EventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
+import type { AvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
+import type { EventTypeName } from '../../schemas/generated/events.types.js';
+import { backoffDelay } from './backoff.js';
+import type { DeadLetter, DeadLetterWriter } from './dead-letter.js';
+import type { PartitionConsumer, RawMessage } from './partition-consumer.js';
+import { partitionKey, type AnyEnvelope, type OffsetRange, type Projection, type ProjectionSink } from './processor.types.js';
+
+export interface ProcessorConfig {
+  name: string;
+  retry: { initialMs: number; maxMs: number };
+  /** How long `stop()` keeps retrying an unfinished batch against a failing store. */
+  stopGraceMs: number;
+}
+
+export interface ProcessorDeps<Plan> {
+  projection: Projection<Plan>;
+  sink: ProjectionSink<Plan>;
+  consumer: PartitionConsumer;
+  codec: Pick<AvroCodec, 'decode'>;
+  catalogue: EventCatalogue;
+  deadLetters: DeadLetterWriter;
+  logger: Logger;
+  registry: Registry;
+}
+
+/**
+ * The consumer runtime of one processor: poll a batch, decode it (registry cached), plan it
+ * with the pure projection, write dead letters, apply plan + offsets atomically to the sink,
+ * commit. Outcomes per message are values: `ok` is applied, `dlq` is dead-lettered with its
+ * reason, `retry` (a store or the registry is down) retries the whole batch with backoff and
+ * never dead-letters it. A sink conflict (the partition moved, or a redelivery) repositions
+ * the partition from the sink's offsets.
+ */
+export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDeps<Plan>) {
+  const log = deps.logger.child({ processor: config.name });
+  const m = processorMetrics(deps.registry, config.name);
+  const typeOfTopic = new Map<string, EventTypeName>(Object.values(deps.catalogue).map((s) => [s.topic, s.name]));
+  const next = new Map<string, number>(); // next offset to read, per partition, after applied batches
+  let stopping = false;
+  let stopDeadline = Infinity;
+  let loop: Promise<void> | undefined;
+
+  async function prepare(raw: RawMessage[]): Promise<{ envelopes: AnyEnvelope[]; letters: DeadLetter[]; plan: Plan }> {
+    const envelopes: AnyEnvelope[] = [];
+    const letters: DeadLetter[] = [];
+    const dead = (r: RawMessage, reason: string, schemaId?: number) =>
+      letters.push({ processor: config.name, reason, topic: r.topic, partition: r.partition, offset: r.offset, key: r.key, value: r.value, ...(schemaId !== undefined ? { schemaId } : {}) });
+    for (const r of raw) {
+      const type = typeOfTopic.get(r.topic);
+      if (!type) {
+        dead(r, `no event type for topic ${r.topic}`);
+        continue;
+      }
+      const d = await deps.codec.decode(type, r.value);
+      if (d.ok) envelopes.push({ type, event: d.value, schemaId: d.schemaId, topic: r.topic, partition: r.partition, offset: r.offset } as AnyEnvelope);
+      else if (d.retriable) throw new BackbeatError('DECODE_RETRY', d.reason, { retriable: true });
+      else dead(r, d.reason, d.schemaId);
+    }
+    const planned = deps.projection.plan(envelopes);
+    planned.outcomes.forEach((o, i) => {
+      if (o.kind === 'dlq') {
+        const e = envelopes[i]!;
+        const r = raw.find((x) => x.topic === e.topic && x.partition === e.partition && x.offset === e.offset)!;
+        dead(r, o.reason, e.schemaId);
+      }
+    });
+    return { envelopes, letters, plan: planned.plan };
+  }
+
+  /** Runs `f` until it succeeds; retriable failures back off, others are bugs and stop the process. */
+  async function retrying<T>(what: string, f: () => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await f();
+      } catch (err) {
+        const retriable = err instanceof BackbeatError ? err.retriable : true;
+        if (!retriable) throw err;
+        if (stopping && Date.now() > stopDeadline) return undefined;
+        m.retries.inc();
+        const wait = backoffDelay(attempt, config.retry);
+        log.warn({ err: (err as Error).message, attempt, wait }, `${what} failed; retrying`);
+        await sleep(wait);
+      }
+    }
+  }
+
+  async function handle(raw: RawMessage[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    const ranges = rangesOf(raw);
+    const prepared = await retrying('decode', () => prepare(raw));
+    if (!prepared) return;
+    const wrote = await retrying('dead-letter write', () => deps.deadLetters.write(prepared.letters));
+    if (wrote === undefined && prepared.letters.length) return;
+    const result = await retrying('sink apply', () => deps.sink.apply(prepared.plan, ranges));
+    if (!result) return;
+    if (result === 'conflict') {
+      m.conflicts.inc();
+      log.info({ ranges }, 'sink already past this batch; repositioning from its offsets');
+      deps.consumer.reposition(ranges);
+      return;
+    }
+    for (const r of ranges) next.set(partitionKey(r), r.to + 1);
+    deps.consumer.commit(ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.to + 1 })));
+    m.events.inc({ outcome: 'ok' }, raw.length - prepared.letters.length);
+    m.events.inc({ outcome: 'dlq' }, prepared.letters.length);
+    m.deadLetters.inc(prepared.letters.length);
+    m.batch.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  async function run(): Promise<void> {
+    const lagTimer = setInterval(() => void updateLag(), 5000);
+    try {
+      while (!stopping) {
+        const raw = await retrying('poll', () => deps.consumer.poll());
+        if (raw?.length) await handle(raw);
+      }
+    } finally {
+      clearInterval(lagTimer);
+    }
+  }
+
+  async function updateLag(): Promise<void> {
+    try {
+      for (const l of await deps.consumer.lag((p) => next.get(partitionKey(p)))) {
+        if (Number.isFinite(l.lag)) m.lag.set({ topic: l.topic, partition: String(l.partition) }, l.lag);
+      }
+    } catch (err) {
+      log.debug({ err }, 'lag query failed');
+    }
+  }
+
+  return {
+    name: config.name,
+    start(): Promise<void> {
+      loop ??= run();
+      return loop;
+    },
+    /** Finishes the batch in hand (retrying a failing store for up to stopGraceMs), then closes. */
+    async stop(): Promise<void> {
+      stopping = true;
+      stopDeadline = Date.now() + config.stopGraceMs;
+      await loop?.catch((err) => log.error({ err }, 'processor loop failed'));
+      await deps.consumer.close();
+    },
+    /** Lag per owned partition, for catch-up checks (rebuild, tests). */
+    lag: () => deps.consumer.lag((p) => next.get(partitionKey(p))),
+  };
+}
+
+export type Processor = ReturnType<typeof createProcessor>;
+
+function rangesOf(raw: RawMessage[]): OffsetRange[] {
+  const by = new Map<string, OffsetRange>();
+  for (const r of raw) {
+    const k = partitionKey(r);
+    const cur = by.get(k);
+    if (!cur) by.set(k, { topic: r.topic, partition: r.partition, from: r.offset, to: r.offset });
+    else {
+      cur.from = Math.min(cur.from, r.offset);
+      cur.to = Math.max(cur.to, r.offset);
+    }
+  }
+  return [...by.values()];
+}
+
+function processorMetrics(registry: Registry, processor: string) {
+  const get = <T>(name: string, make: () => T): T => (registry.getSingleMetric(name) as T) ?? make();
+  const labels = { processor };
+  const events = get('backbeat_processor_events_total', () => new Counter({ name: 'backbeat_processor_events_total', help: 'Messages handled, by outcome', labelNames: ['processor', 'outcome'], registers: [registry] }));
+  const batch = get('backbeat_processor_batch_seconds', () => new Histogram({ name: 'backbeat_processor_batch_seconds', help: 'Time to decode, plan and apply one batch', labelNames: ['processor'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [registry] }));
+  const lag = get('backbeat_processor_lag', () => new Gauge({ name: 'backbeat_processor_lag', help: 'Messages behind the high watermark, per partition', labelNames: ['processor', 'topic', 'partition'], registers: [registry] }));
+  const deadLetters = get('backbeat_processor_dead_letters_total', () => new Counter({ name: 'backbeat_processor_dead_letters_total', help: 'Messages sent to the dead-letter topic', labelNames: ['processor'], registers: [registry] }));
+  const retries = get('backbeat_processor_retries_total', () => new Counter({ name: 'backbeat_processor_retries_total', help: 'Retries after a failing dependency', labelNames: ['processor'], registers: [registry] }));
+  const conflicts = get('backbeat_processor_conflicts_total', () => new Counter({ name: 'backbeat_processor_conflicts_total', help: 'Batches the sink had already applied (redelivery or a moved partition)', labelNames: ['processor'], registers: [registry] }));
+  return {
+    events: { inc: (l: { outcome: string }, n = 1) => n > 0 && events.inc({ ...labels, ...l }, n) },
+    batch: { observe: (s: number) => batch.observe(labels, s) },
+    lag: { set: (l: { topic: string; partition: string }, v: number) => lag.set({ ...labels, ...l }, v) },
+    deadLetters: { inc: (n: number) => n > 0 && deadLetters.inc(labels, n) },
+    retries: { inc: () => retries.inc(labels) },
+    conflicts: { inc: () => conflicts.inc(labels) },
+  };
+}

@@ -1,0 +1,59 @@
+import type { EventTypeMap, EventTypeName } from '../../schemas/generated/events.types.js';
+
+/** Where a message came from. */
+export interface Coordinates {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/** A decoded event with its Kafka coordinates. */
+export interface Envelope<N extends EventTypeName = EventTypeName> extends Coordinates {
+  type: N;
+  event: EventTypeMap[N];
+  schemaId: number;
+}
+
+export type AnyEnvelope = { [N in EventTypeName]: Envelope<N> }[EventTypeName];
+
+/** Per-message outcome of a projection's pure planning step. */
+export type Outcome = { kind: 'ok' } | { kind: 'dlq'; reason: string };
+
+/** Offsets of one batch for one partition: the sink advances its stored offset to `to`. */
+export interface OffsetRange {
+  topic: string;
+  partition: number;
+  /** First offset of the batch in this partition. */
+  from: number;
+  /** Last offset of the batch in this partition. */
+  to: number;
+}
+
+export const partitionKey = (c: { topic: string; partition: number }) => `${c.topic}:${c.partition}`;
+
+/**
+ * Where a projection's state lives. `apply` writes a planned batch and the offsets that
+ * produced it atomically; it answers 'conflict' (and changes nothing) when the stored offset
+ * of a partition is already at or past the batch's first offset, e.g. after a redelivery or
+ * when another instance owns the partition now. A failing store throws a retriable error.
+ */
+export interface ProjectionSink<Plan> {
+  name: string;
+  /** The last applied offset per partition key (`topic:partition`); absent = nothing applied. */
+  readOffsets(partitions: readonly { topic: string; partition: number }[]): Promise<Map<string, number>>;
+  apply(plan: Plan, ranges: readonly OffsetRange[]): Promise<'applied' | 'conflict'>;
+  /** Removes every key/row and offset of this projection (rebuild). */
+  drop?(): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/**
+ * A projection: a pure function from a batch of events to a plan for its sink, plus a
+ * per-event outcome (an event it cannot apply goes to the dead-letter topic with a reason).
+ */
+export interface Projection<Plan> {
+  name: string;
+  /** Event types it reads (their topics are subscribed). */
+  types: readonly EventTypeName[];
+  plan(batch: readonly AnyEnvelope[]): { plan: Plan; outcomes: Outcome[] };
+}

@@ -1,0 +1,68 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
+import type { OffsetRange, ProjectionSink } from '../../processors/runtime/processor.types.js';
+import { partitionKey } from '../../processors/runtime/processor.types.js';
+
+/** A batch of rows for one table; every row carries its source `topic`, `partition`, `offset`. */
+export interface RowsPlan {
+  rows: Record<string, unknown>[];
+}
+
+/**
+ * Appends a projection's rows to a ClickHouse table whose rows carry their Kafka coordinates,
+ * so the table itself holds the applied offsets (max(offset) per partition): a single INSERT
+ * writes rows and offsets together. The insert has a deterministic dedup token (retrying the
+ * same batch is a no-op), and tables are keyed so duplicates collapse and are read with FINAL.
+ */
+export function createClickHouseRowsSink(config: { name: string; table: string }, deps: { clickhouse: ClickHouseClient }): ProjectionSink<RowsPlan> {
+  async function readOffsets(partitions: readonly { topic: string; partition: number }[]) {
+    const out = new Map<string, number>();
+    if (!partitions.length) return out;
+    const topics = [...new Set(partitions.map((p) => p.topic))];
+    const rows = await wrap(async () => {
+      const rs = await deps.clickhouse.query({
+        query: `SELECT topic, partition, max(offset) AS offset FROM ${config.table} WHERE topic IN {topics:Array(String)} GROUP BY topic, partition`,
+        query_params: { topics },
+        format: 'JSONEachRow',
+      });
+      return rs.json<{ topic: string; partition: number; offset: string }>();
+    });
+    const wanted = new Set(partitions.map(partitionKey));
+    for (const r of rows) {
+      const k = partitionKey({ topic: r.topic, partition: Number(r.partition) });
+      if (wanted.has(k)) out.set(k, Number(r.offset));
+    }
+    return out;
+  }
+
+  return {
+    name: config.name,
+    readOffsets,
+    async apply(plan, ranges: readonly OffsetRange[]) {
+      const stored = await readOffsets(ranges);
+      if (ranges.some((r) => (stored.get(partitionKey(r)) ?? -1) >= r.from)) return 'conflict';
+      if (plan.rows.length) {
+        const token = `${config.name}:${ranges.map((r) => `${partitionKey(r)}:${r.from}-${r.to}`).join(',')}`;
+        await wrap(() =>
+          deps.clickhouse.insert({ table: config.table, values: plan.rows, format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: token } }),
+        );
+      }
+      return 'applied';
+    },
+    async drop() {
+      await wrap(() => deps.clickhouse.command({ query: `TRUNCATE TABLE IF EXISTS ${config.table}` }));
+    },
+  };
+}
+
+async function wrap<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    // Syntax or type errors (ClickHouse codes 27, 53, 62, 117, ...) are bugs; the rest (network,
+    // timeouts, a server restarting) are outages worth retrying.
+    const code = Number((err as { code?: string }).code);
+    const bug = [26, 27, 36, 53, 62, 70, 117, 344].includes(code);
+    throw new BackbeatError(bug ? 'CLICKHOUSE_REJECTED' : 'CLICKHOUSE_UNAVAILABLE', `clickhouse: ${(err as Error).message}`, { retriable: !bug, cause: err });
+  }
+}
