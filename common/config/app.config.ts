@@ -118,7 +118,7 @@ export const sections = {
       'CLICKHOUSE_URL',
       undefined,
       optionalUrl(),
-      'URL of a ClickHouse server (http://user:password@host:8123). Unset: embedded chDB.',
+      'URL of a ClickHouse server (http://user:password@host:8123). Unset: the local chDB server (CHDB_SERVER_PORT), which `stack up` starts.',
     ),
     database: setting(
       'CLICKHOUSE_DATABASE',
@@ -130,7 +130,45 @@ export const sections = {
       'CHDB_PATH',
       undefined,
       z.string().trim().min(1).optional(),
-      'chDB data folder (embedded mode). Default: BACKBEAT_DATA_DIR/chdb. Only one process may open it.',
+      'chDB data folder, owned by the local chDB server. Default: BACKBEAT_DATA_DIR/chdb. Only one process may open it.',
+    ),
+  },
+  chdbServer: {
+    port: setting(
+      'CHDB_SERVER_PORT',
+      '18123',
+      port(),
+      "Port of the local chDB server: ClickHouse's HTTP interface over the chDB data folder.",
+    ),
+    user: setting(
+      'CLICKHOUSE_USER',
+      'backbeat',
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be a plain user name'),
+      'Read-write user of the local chDB server (Backbeat processes).',
+    ),
+    password: setting(
+      'CLICKHOUSE_PASSWORD',
+      'backbeat',
+      nonEmpty(),
+      'Password of CLICKHOUSE_USER on the local chDB server.',
+    ),
+    analystUser: setting(
+      'CLICKHOUSE_ANALYST_USER',
+      'analyst',
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be a plain user name'),
+      'Read-only user of the local chDB server (analysts: readonly = 2, may change settings, never writes).',
+    ),
+    analystPassword: setting(
+      'CLICKHOUSE_ANALYST_PASSWORD',
+      'analyst',
+      nonEmpty(),
+      'Password of CLICKHOUSE_ANALYST_USER on the local chDB server.',
+    ),
+    sessions: setting(
+      'CHDB_SERVER_SESSIONS',
+      '4',
+      positiveInt(),
+      'chDB sessions per user kind in the local chDB server; queries on one session run one at a time.',
     ),
   },
   registry: {
@@ -212,12 +250,76 @@ export const sections = {
       'How long the gateway waits for Kafka to confirm an event before answering 503.',
     ),
   },
+  processors: {
+    enabled: setting(
+      'PROCESSORS',
+      'user-state,play-counts,catalogue,raw-archive',
+      z
+        .string()
+        .trim()
+        .regex(
+          /^(user-state|play-counts|catalogue|raw-archive)(,(user-state|play-counts|catalogue|raw-archive))*$/,
+          'must be a comma-separated list of user-state, play-counts, catalogue, raw-archive',
+        ),
+      'Projections this process runs.',
+    ),
+    maxBatch: setting(
+      'PROCESSOR_MAX_BATCH',
+      '2000',
+      positiveInt(),
+      'Most messages a processor polls and applies as one batch.',
+    ),
+    dedupTtlSeconds: setting(
+      'PROCESSOR_DEDUP_TTL_S',
+      '2592000',
+      positiveInt(),
+      'How long Redis projections remember an event_id to drop duplicates (seconds).',
+    ),
+    retryMaxMs: setting(
+      'PROCESSOR_RETRY_MAX_MS',
+      '5000',
+      positiveInt(),
+      'Longest backoff between retries against a failing store or registry.',
+    ),
+    stopGraceMs: setting(
+      'PROCESSOR_STOP_GRACE_MS',
+      '10000',
+      positiveInt(),
+      'How long shutdown keeps retrying a batch against a failing store.',
+    ),
+  },
   ops: {
     metricsPort: setting(
       'METRICS_PORT',
       '9464',
       port(),
       "Port of the main job's /metrics, /healthz and /readyz server.",
+    ),
+  },
+  api: {
+    port: setting(
+      'API_PORT',
+      '8080',
+      port(),
+      'Port of the read API (/v1/..., /openapi.json, /metrics, /healthz, /readyz).',
+    ),
+    tokenSecret: setting(
+      'API_TOKEN_SECRET',
+      'backbeat-dev-token-secret-replace-me',
+      z.string().min(16, 'must be at least 16 characters'),
+      'HMAC-SHA256 secret that signs API tokens (user, analyst, label). The default is a development secret, public in this repository: replace it with 32+ random bytes outside a laptop.',
+    ),
+    sqlMaxRows: setting(
+      'SQL_MAX_ROWS',
+      '100000',
+      positiveInt(),
+      'Most rows one analyst query (POST /v1/sql) may return; beyond it the query fails with 400.',
+    ),
+    sqlMaxSeconds: setting(
+      'SQL_MAX_SECONDS',
+      '30',
+      positiveInt(),
+      'Longest run time of one analyst query in seconds; beyond it ClickHouse stops it (400).',
     ),
   },
 } satisfies Record<string, SectionSpec>;
@@ -243,10 +345,16 @@ export interface RedisConfig {
   local: boolean;
 }
 export interface ClickHouseConfig {
-  url: string | undefined;
+  /** Where every process reaches ClickHouse; the local chDB server unless CLICKHOUSE_URL is set. */
+  url: string;
   database: string;
+  /** The chDB data folder that the local chDB server owns. */
   chdbPath: string;
+  /** True when ClickHouse is the local chDB server, started and owned by the local stack. */
+  local: boolean;
 }
+/** The local chDB server: port, its two users, and its chDB sessions per user kind. */
+export type ChdbServerConfig = Raw['chdbServer'];
 export interface RegistryConfig {
   /** Where clients reach the registry; the local one unless SCHEMA_REGISTRY_URL is set. */
   url: string;
@@ -264,9 +372,12 @@ export interface AppConfig {
   kafka: KafkaConfig;
   redis: RedisConfig;
   clickhouse: ClickHouseConfig;
+  chdbServer: ChdbServerConfig;
   registry: RegistryConfig;
   gateway: GatewayConfig;
+  processors: Omit<Raw['processors'], 'enabled'> & { enabled: string[] };
   ops: Raw['ops'];
+  api: Raw['api'];
 }
 
 /** Parses and validates every section once; throws ConfigError naming each bad setting. */
@@ -281,6 +392,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = repoRoot
   const r = raw as Raw;
   if (!problems.length && r.kafka.port === r.kafka.controllerPort) {
     problems.push('KAFKA_CONTROLLER_PORT must differ from KAFKA_PORT');
+  }
+  if (!problems.length && r.chdbServer.user === r.chdbServer.analystUser) {
+    problems.push('CLICKHOUSE_ANALYST_USER must differ from CLICKHOUSE_USER');
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -301,10 +415,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = repoRoot
       local: !r.redis.url,
     },
     clickhouse: {
-      url: r.clickhouse.url,
+      url:
+        r.clickhouse.url ??
+        `http://${encodeURIComponent(r.chdbServer.user)}:${encodeURIComponent(r.chdbServer.password)}@${host}:${r.chdbServer.port}`,
       database: r.clickhouse.database,
       chdbPath: abs(r.clickhouse.chdbPath ?? path.join(r.stack.dataDir, 'chdb')),
+      local: !r.clickhouse.url,
     },
+    chdbServer: r.chdbServer,
     registry: {
       url: r.registry.url ?? `http://${host}:${r.registry.port}`,
       port: r.registry.port,
@@ -320,7 +438,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = repoRoot
         }),
       ),
     },
+    processors: { ...r.processors, enabled: r.processors.enabled.split(',') },
     ops: r.ops,
+    api: r.api,
   };
 }
 

@@ -24,7 +24,8 @@ describe('config', () => {
     assert.equal(c.kafka.local, true);
     assert.equal(c.redis.url, 'redis://127.0.0.1:16379/0');
     assert.equal(c.redis.local, true);
-    assert.equal(c.clickhouse.url, undefined);
+    assert.equal(c.clickhouse.url, 'http://backbeat:backbeat@127.0.0.1:18123');
+    assert.equal(c.clickhouse.local, true);
     assert.equal(c.clickhouse.chdbPath, '/srv/backbeat/.data/default/chdb');
     assert.equal(c.stack.dataDir, '/srv/backbeat/.data/default');
     assert.equal(c.ops.metricsPort, 9464);
@@ -44,6 +45,7 @@ describe('config', () => {
     assert.equal(c.kafka.local, false);
     assert.equal(c.redis.local, false);
     assert.equal(c.clickhouse.url, 'http://u:p@ch:8123');
+    assert.equal(c.clickhouse.local, false);
   });
 
   it('given a non-numeric port, when loaded, then the error names the variable and the value', () => {

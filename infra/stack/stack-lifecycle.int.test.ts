@@ -15,22 +15,26 @@ const env: NodeJS.ProcessEnv = {
   BACKBEAT_DATA_DIR: dataDir,
   KAFKA_PORT: '39092',
   KAFKA_CONTROLLER_PORT: '39093',
-  REDIS_PORT: '36379',
+  REDIS_PORT: '39379',
+  SCHEMA_REGISTRY_PORT: '39081',
+  CHDB_SERVER_PORT: '36123',
 };
 delete env.KAFKA_BROKERS;
 delete env.REDIS_URL;
+delete env.SCHEMA_REGISTRY_URL;
+delete env.CLICKHOUSE_URL;
 const config = loadConfig(env);
 const stack = createStack(config);
-const ports = [39092, 39093, 36379];
+const ports = [39092, 39093, 39379, 39081, 36123];
 
-/** Processes whose command line mentions this stack's data folder or Redis address. */
+/** Processes whose command line mentions this stack's data folder (Kafka, registry) or Redis address. */
 function processesOfStack(): string[] {
   const found: string[] = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       if (readFileSync(`/proc/${pid}/stat`, 'utf8').match(/^\d+ \(.*\) Z/)) continue;
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (cmd.includes(dataDir) || cmd.includes('127.0.0.1:36379'))
+      if (cmd.includes(dataDir) || cmd.includes('127.0.0.1:39379'))
         found.push(`${pid}: ${cmd.slice(0, 120)}`);
     } catch {
       /* exited while we looked */
@@ -42,7 +46,7 @@ function processesOfStack(): string[] {
 after(() => stack.down());
 
 describe('stack up / status / down', () => {
-  it('up starts Kafka and Redis; a second up starts no duplicate', async () => {
+  it('up starts Kafka and Redis, then the registry; a second up starts no duplicate', async () => {
     const first = await stack.up();
     const pids = first.services.map((s) => s.pid);
     assert.ok(
@@ -56,15 +60,30 @@ describe('stack up / status / down', () => {
       second.services.map((s) => s.pid),
       pids,
     );
-    assert.equal(processesOfStack().length, 2, processesOfStack().join('\n'));
+    // One process per managed service (Kafka, Redis, the registry, ...), none twice.
+    assert.ok(first.services.some((s) => s.name === 'registry' && s.running));
+    assert.ok(first.services.some((s) => s.name === 'clickhouse' && s.running));
+    assert.equal(
+      processesOfStack().length,
+      first.services.filter((s) => s.managed).length,
+      processesOfStack().join('\n'),
+    );
   });
 
   it('status says what runs where', () => {
     const s = stack.status();
     const byName = Object.fromEntries(s.services.map((x) => [x.name, x]));
     assert.equal(byName.kafka?.address, '127.0.0.1:39092');
-    assert.equal(byName.redis?.address, '127.0.0.1:36379');
+    assert.equal(byName.redis?.address, '127.0.0.1:39379');
+    assert.equal(byName.registry?.address, '127.0.0.1:39081');
+    // The registry comes after Kafka: started once Kafka is ready, stopped before it.
+    const names = s.services.map((x) => x.name);
+    assert.ok(names.indexOf('registry') > names.indexOf('kafka'), names.join(', '));
     assert.deepEqual(s.clickhouse, { mode: 'chdb', location: path.join(dataDir, 'chdb') });
+    // The chDB server owns the chDB folder; it is listed first, so `down` stops it last.
+    assert.equal(byName.clickhouse?.address, '127.0.0.1:36123');
+    assert.equal(byName.clickhouse?.detail, `(chDB: ${path.join(dataDir, 'chdb')})`);
+    assert.equal(names[0], 'clickhouse');
   });
 
   it("Kafka's own CLI classes run from the same jar cache", () => {

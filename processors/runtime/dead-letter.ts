@@ -16,7 +16,10 @@ export interface DeadLetter extends Coordinates {
  * key and bytes, with the reason, the processor and the source coordinates in headers.
  * Resolves when Kafka confirmed it.
  */
-export function createDeadLetterWriter(config: { topic?: string }, deps: { producer: RdkafkaProducer }) {
+export function createDeadLetterWriter(
+  config: { topic?: string },
+  deps: { producer: RdkafkaProducer },
+) {
   const topic = config.topic ?? DLQ_TOPIC;
   return {
     topic,

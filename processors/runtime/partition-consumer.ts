@@ -57,10 +57,16 @@ export async function createPartitionConsumer(
           consumer.pause(parts);
           for (const p of parts) ready.set(partitionKey(p), false);
           pending.push(...parts);
-          deps.logger.info({ group: config.groupId, assigned: parts.map(partitionKey) }, 'partitions assigned');
+          deps.logger.info(
+            { group: config.groupId, assigned: parts.map(partitionKey) },
+            'partitions assigned',
+          );
         } else if (err.code === Kafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
           for (const a of assignment) ready.delete(partitionKey(a));
-          deps.logger.info({ group: config.groupId, revoked: assignment.map(partitionKey) }, 'partitions revoked');
+          deps.logger.info(
+            { group: config.groupId, revoked: assignment.map(partitionKey) },
+            'partitions revoked',
+          );
           consumer.unassign();
         }
       },
@@ -69,7 +75,13 @@ export async function createPartitionConsumer(
     { 'auto.offset.reset': 'earliest' },
   );
   await new Promise<void>((resolve, reject) =>
-    consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(new BackbeatError('KAFKA_CONNECT', `consumer: ${err.message}`, { retriable: true })) : resolve())),
+    consumer.connect({ timeout: 15_000 }, (err) =>
+      err
+        ? reject(
+            new BackbeatError('KAFKA_CONNECT', `consumer: ${err.message}`, { retriable: true }),
+          )
+        : resolve(),
+    ),
   );
   consumer.setDefaultConsumeTimeout(100);
   consumer.subscribe(config.topics);
@@ -88,7 +100,15 @@ export async function createPartitionConsumer(
       const stored = offsets.get(partitionKey(p));
       const offset = stored === undefined ? OFFSET_BEGINNING : stored + 1;
       await new Promise<void>((resolve, reject) =>
-        consumer.seek({ ...p, offset }, 5000, (err) => (err ? reject(new BackbeatError('KAFKA_SEEK', `seek ${partitionKey(p)}: ${err.message}`, { retriable: true })) : resolve())),
+        consumer.seek({ ...p, offset }, 5000, (err) =>
+          err
+            ? reject(
+                new BackbeatError('KAFKA_SEEK', `seek ${partitionKey(p)}: ${err.message}`, {
+                  retriable: true,
+                }),
+              )
+            : resolve(),
+        ),
       );
       ready.set(partitionKey(p), true);
       consumer.resume([p]);
@@ -97,13 +117,24 @@ export async function createPartitionConsumer(
 
   /** Up to maxBatch messages of positioned partitions (possibly none). */
   async function poll(): Promise<RawMessage[]> {
-    if (pending.length) await (positioning ??= positionPending().finally(() => (positioning = undefined)));
+    if (pending.length)
+      await (positioning ??= positionPending().finally(() => (positioning = undefined)));
     const messages = await new Promise<Kafka.Message[]>((resolve, reject) =>
-      consumer.consume(config.maxBatch, (err, m) => (err ? reject(new BackbeatError('KAFKA_CONSUME', err.message, { retriable: true })) : resolve(m))),
+      consumer.consume(config.maxBatch, (err, m) =>
+        err
+          ? reject(new BackbeatError('KAFKA_CONSUME', err.message, { retriable: true }))
+          : resolve(m),
+      ),
     );
     return messages
       .filter((m) => ready.get(partitionKey(m)) === true)
-      .map((m) => ({ topic: m.topic, partition: m.partition, offset: m.offset, key: toBuf(m.key), value: m.value ?? null }));
+      .map((m) => ({
+        topic: m.topic,
+        partition: m.partition,
+        offset: m.offset,
+        key: toBuf(m.key),
+        value: m.value ?? null,
+      }));
   }
 
   /** Re-reads the stored offsets of these partitions and seeks there (after a sink conflict). */
@@ -128,7 +159,9 @@ export async function createPartitionConsumer(
   }
 
   /** High watermark minus the next offset to read, per owned partition. */
-  async function lag(position: (p: TopicPartition) => number | undefined): Promise<{ topic: string; partition: number; lag: number; high: number }[]> {
+  async function lag(
+    position: (p: TopicPartition) => number | undefined,
+  ): Promise<{ topic: string; partition: number; lag: number; high: number }[]> {
     return Promise.all(
       assigned().map(
         (p) =>

@@ -8,7 +8,13 @@ import type { EventTypeName } from '../../schemas/generated/events.types.js';
 import { backoffDelay } from './backoff.js';
 import type { DeadLetter, DeadLetterWriter } from './dead-letter.js';
 import type { PartitionConsumer, RawMessage } from './partition-consumer.js';
-import { partitionKey, type AnyEnvelope, type OffsetRange, type Projection, type ProjectionSink } from './processor.types.js';
+import {
+  partitionKey,
+  type AnyEnvelope,
+  type OffsetRange,
+  type Projection,
+  type ProjectionSink,
+} from './processor.types.js';
 
 export interface ProcessorConfig {
   name: string;
@@ -39,17 +45,30 @@ export interface ProcessorDeps<Plan> {
 export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDeps<Plan>) {
   const log = deps.logger.child({ processor: config.name });
   const m = processorMetrics(deps.registry, config.name);
-  const typeOfTopic = new Map<string, EventTypeName>(Object.values(deps.catalogue).map((s) => [s.topic, s.name]));
+  const typeOfTopic = new Map<string, EventTypeName>(
+    Object.values(deps.catalogue).map((s) => [s.topic, s.name]),
+  );
   const next = new Map<string, number>(); // next offset to read, per partition, after applied batches
   let stopping = false;
   let stopDeadline = Infinity;
   let loop: Promise<void> | undefined;
 
-  async function prepare(raw: RawMessage[]): Promise<{ envelopes: AnyEnvelope[]; letters: DeadLetter[]; plan: Plan }> {
+  async function prepare(
+    raw: RawMessage[],
+  ): Promise<{ envelopes: AnyEnvelope[]; letters: DeadLetter[]; plan: Plan }> {
     const envelopes: AnyEnvelope[] = [];
     const letters: DeadLetter[] = [];
     const dead = (r: RawMessage, reason: string, schemaId?: number) =>
-      letters.push({ processor: config.name, reason, topic: r.topic, partition: r.partition, offset: r.offset, key: r.key, value: r.value, ...(schemaId !== undefined ? { schemaId } : {}) });
+      letters.push({
+        processor: config.name,
+        reason,
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.offset,
+        key: r.key,
+        value: r.value,
+        ...(schemaId !== undefined ? { schemaId } : {}),
+      });
     for (const r of raw) {
       const type = typeOfTopic.get(r.topic);
       if (!type) {
@@ -57,7 +76,15 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
         continue;
       }
       const d = await deps.codec.decode(type, r.value);
-      if (d.ok) envelopes.push({ type, event: d.value, schemaId: d.schemaId, topic: r.topic, partition: r.partition, offset: r.offset } as AnyEnvelope);
+      if (d.ok)
+        envelopes.push({
+          type,
+          event: d.value,
+          schemaId: d.schemaId,
+          topic: r.topic,
+          partition: r.partition,
+          offset: r.offset,
+        } as AnyEnvelope);
       else if (d.retriable) throw new BackbeatError('DECODE_RETRY', d.reason, { retriable: true });
       else dead(r, d.reason, d.schemaId);
     }
@@ -65,7 +92,9 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
     planned.outcomes.forEach((o, i) => {
       if (o.kind === 'dlq') {
         const e = envelopes[i]!;
-        const r = raw.find((x) => x.topic === e.topic && x.partition === e.partition && x.offset === e.offset)!;
+        const r = raw.find(
+          (x) => x.topic === e.topic && x.partition === e.partition && x.offset === e.offset,
+        )!;
         dead(r, o.reason, e.schemaId);
       }
     });
@@ -94,7 +123,9 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
     const ranges = rangesOf(raw);
     const prepared = await retrying('decode', () => prepare(raw));
     if (!prepared) return;
-    const wrote = await retrying('dead-letter write', () => deps.deadLetters.write(prepared.letters));
+    const wrote = await retrying('dead-letter write', () =>
+      deps.deadLetters.write(prepared.letters),
+    );
     if (wrote === undefined && prepared.letters.length) return;
     const result = await retrying('sink apply', () => deps.sink.apply(prepared.plan, ranges));
     if (!result) return;
@@ -105,7 +136,9 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
       return;
     }
     for (const r of ranges) next.set(partitionKey(r), r.to + 1);
-    deps.consumer.commit(ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.to + 1 })));
+    deps.consumer.commit(
+      ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.to + 1 })),
+    );
     m.events.inc({ outcome: 'ok' }, raw.length - prepared.letters.length);
     m.events.inc({ outcome: 'dlq' }, prepared.letters.length);
     m.deadLetters.inc(prepared.letters.length);
@@ -127,7 +160,8 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
   async function updateLag(): Promise<void> {
     try {
       for (const l of await deps.consumer.lag((p) => next.get(partitionKey(p)))) {
-        if (Number.isFinite(l.lag)) m.lag.set({ topic: l.topic, partition: String(l.partition) }, l.lag);
+        if (Number.isFinite(l.lag))
+          m.lag.set({ topic: l.topic, partition: String(l.partition) }, l.lag);
       }
     } catch (err) {
       log.debug({ err }, 'lag query failed');
@@ -169,18 +203,76 @@ function rangesOf(raw: RawMessage[]): OffsetRange[] {
 }
 
 function processorMetrics(registry: Registry, processor: string) {
-  const get = <T>(name: string, make: () => T): T => (registry.getSingleMetric(name) as T) ?? make();
+  const get = <T>(name: string, make: () => T): T =>
+    (registry.getSingleMetric(name) as T) ?? make();
   const labels = { processor };
-  const events = get('backbeat_processor_events_total', () => new Counter({ name: 'backbeat_processor_events_total', help: 'Messages handled, by outcome', labelNames: ['processor', 'outcome'], registers: [registry] }));
-  const batch = get('backbeat_processor_batch_seconds', () => new Histogram({ name: 'backbeat_processor_batch_seconds', help: 'Time to decode, plan and apply one batch', labelNames: ['processor'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [registry] }));
-  const lag = get('backbeat_processor_lag', () => new Gauge({ name: 'backbeat_processor_lag', help: 'Messages behind the high watermark, per partition', labelNames: ['processor', 'topic', 'partition'], registers: [registry] }));
-  const deadLetters = get('backbeat_processor_dead_letters_total', () => new Counter({ name: 'backbeat_processor_dead_letters_total', help: 'Messages sent to the dead-letter topic', labelNames: ['processor'], registers: [registry] }));
-  const retries = get('backbeat_processor_retries_total', () => new Counter({ name: 'backbeat_processor_retries_total', help: 'Retries after a failing dependency', labelNames: ['processor'], registers: [registry] }));
-  const conflicts = get('backbeat_processor_conflicts_total', () => new Counter({ name: 'backbeat_processor_conflicts_total', help: 'Batches the sink had already applied (redelivery or a moved partition)', labelNames: ['processor'], registers: [registry] }));
+  const events = get(
+    'backbeat_processor_events_total',
+    () =>
+      new Counter({
+        name: 'backbeat_processor_events_total',
+        help: 'Messages handled, by outcome',
+        labelNames: ['processor', 'outcome'],
+        registers: [registry],
+      }),
+  );
+  const batch = get(
+    'backbeat_processor_batch_seconds',
+    () =>
+      new Histogram({
+        name: 'backbeat_processor_batch_seconds',
+        help: 'Time to decode, plan and apply one batch',
+        labelNames: ['processor'],
+        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+        registers: [registry],
+      }),
+  );
+  const lag = get(
+    'backbeat_processor_lag',
+    () =>
+      new Gauge({
+        name: 'backbeat_processor_lag',
+        help: 'Messages behind the high watermark, per partition',
+        labelNames: ['processor', 'topic', 'partition'],
+        registers: [registry],
+      }),
+  );
+  const deadLetters = get(
+    'backbeat_processor_dead_letters_total',
+    () =>
+      new Counter({
+        name: 'backbeat_processor_dead_letters_total',
+        help: 'Messages sent to the dead-letter topic',
+        labelNames: ['processor'],
+        registers: [registry],
+      }),
+  );
+  const retries = get(
+    'backbeat_processor_retries_total',
+    () =>
+      new Counter({
+        name: 'backbeat_processor_retries_total',
+        help: 'Retries after a failing dependency',
+        labelNames: ['processor'],
+        registers: [registry],
+      }),
+  );
+  const conflicts = get(
+    'backbeat_processor_conflicts_total',
+    () =>
+      new Counter({
+        name: 'backbeat_processor_conflicts_total',
+        help: 'Batches the sink had already applied (redelivery or a moved partition)',
+        labelNames: ['processor'],
+        registers: [registry],
+      }),
+  );
   return {
     events: { inc: (l: { outcome: string }, n = 1) => n > 0 && events.inc({ ...labels, ...l }, n) },
     batch: { observe: (s: number) => batch.observe(labels, s) },
-    lag: { set: (l: { topic: string; partition: string }, v: number) => lag.set({ ...labels, ...l }, v) },
+    lag: {
+      set: (l: { topic: string; partition: string }, v: number) => lag.set({ ...labels, ...l }, v),
+    },
     deadLetters: { inc: (n: number) => n > 0 && deadLetters.inc(labels, n) },
     retries: { inc: () => retries.inc(labels) },
     conflicts: { inc: () => conflicts.inc(labels) },

@@ -29,18 +29,23 @@ export interface OffsetRange {
   to: number;
 }
 
-export const partitionKey = (c: { topic: string; partition: number }) => `${c.topic}:${c.partition}`;
+export const partitionKey = (c: { topic: string; partition: number }) =>
+  `${c.topic}:${c.partition}`;
 
 /**
  * Where a projection's state lives. `apply` writes a planned batch and the offsets that
- * produced it atomically; it answers 'conflict' (and changes nothing) when the stored offset
- * of a partition is already at or past the batch's first offset, e.g. after a redelivery or
- * when another instance owns the partition now. A failing store throws a retriable error.
+ * produced it atomically; it answers 'conflict' (and changes nothing) unless every partition's
+ * batch starts right after that partition's stored offset (Backbeat's topics are neither
+ * transactional nor compacted, so offsets are contiguous): a redelivery, another instance that
+ * owns the partition now, or a rebuilt generation swapped in. The runtime then repositions the
+ * partition from the stored offsets. A failing store throws a retriable error.
  */
 export interface ProjectionSink<Plan> {
   name: string;
   /** The last applied offset per partition key (`topic:partition`); absent = nothing applied. */
-  readOffsets(partitions: readonly { topic: string; partition: number }[]): Promise<Map<string, number>>;
+  readOffsets(
+    partitions: readonly { topic: string; partition: number }[],
+  ): Promise<Map<string, number>>;
   apply(plan: Plan, ranges: readonly OffsetRange[]): Promise<'applied' | 'conflict'>;
   /** Removes every key/row and offset of this projection (rebuild). */
   drop?(): Promise<void>;

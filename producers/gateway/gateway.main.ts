@@ -23,7 +23,18 @@ async function main(): Promise<void> {
   await ensureEventTopics(config.kafka, catalogue);
   const gateway = await startGateway(
     { gateway: config.gateway, kafka: config.kafka, host: config.stack.host },
-    { logger, registry, codec, catalogue, readiness: [{ name: 'registry', check: async () => void (await schemaRegistry.getLatest(catalogue.playback.subject)) }] },
+    {
+      logger,
+      registry,
+      codec,
+      catalogue,
+      readiness: [
+        {
+          name: 'registry',
+          check: async () => void (await schemaRegistry.getLatest(catalogue.playback.subject)),
+        },
+      ],
+    },
   );
   const stop = async () => {
     logger.info('shutting down');

@@ -100,7 +100,9 @@ export function createAvroCodec(
     } catch (err) {
       // A registry that answers "no such schema" is final; one that cannot be reached is not.
       const e = err as Error & { retriable?: boolean; code?: string };
-      const notFound = e.code === 'SCHEMA_NOT_FOUND' || (e.retriable === undefined ? /40403|not found/i.test(e.message) : !e.retriable);
+      const notFound =
+        e.code === 'SCHEMA_NOT_FOUND' ||
+        (e.retriable === undefined ? /40403|not found/i.test(e.message) : !e.retriable);
       return {
         ok: false,
         schemaId: h.schemaId,

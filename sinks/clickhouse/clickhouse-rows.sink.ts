@@ -10,19 +10,30 @@ export interface RowsPlan {
 
 /**
  * Appends a projection's rows to a ClickHouse table whose rows carry their Kafka coordinates,
- * so the table itself holds the applied offsets (max(offset) per partition): a single INSERT
- * writes rows and offsets together. The insert has a deterministic dedup token (retrying the
+ * then records the batch's last offsets in `sink_offsets`; the applied offset of a partition is
+ * the max of both, so rows and offsets never disagree in the direction that loses data. The insert has a deterministic dedup token (retrying the
  * same batch is a no-op), and tables are keyed so duplicates collapse and are read with FINAL.
  */
-export function createClickHouseRowsSink(config: { name: string; table: string }, deps: { clickhouse: ClickHouseClient }): ProjectionSink<RowsPlan> {
+export function createClickHouseRowsSink(
+  config: { name: string; table: string },
+  deps: {
+    clickhouse: ClickHouseClient;
+    /** Throws a retriable error while writes must wait (a rebuild swapping tables). */ guard?: () => Promise<void>;
+  },
+): ProjectionSink<RowsPlan> {
+  const sinkId = `${config.name}:${config.table}`;
   async function readOffsets(partitions: readonly { topic: string; partition: number }[]) {
     const out = new Map<string, number>();
     if (!partitions.length) return out;
     const topics = [...new Set(partitions.map((p) => p.topic))];
     const rows = await wrap(async () => {
       const rs = await deps.clickhouse.query({
-        query: `SELECT topic, partition, max(offset) AS offset FROM ${config.table} WHERE topic IN {topics:Array(String)} GROUP BY topic, partition`,
-        query_params: { topics },
+        query: `SELECT topic, partition, max(offset) AS offset FROM (
+            SELECT topic, partition, offset FROM ${config.table} WHERE topic IN {topics:Array(String)}
+            UNION ALL
+            SELECT topic, partition, offset FROM sink_offsets WHERE sink = {sink:String} AND topic IN {topics:Array(String)}
+          ) GROUP BY topic, partition`,
+        query_params: { topics, sink: sinkId },
         format: 'JSONEachRow',
       });
       return rs.json<{ topic: string; partition: number; offset: string }>();
@@ -39,18 +50,52 @@ export function createClickHouseRowsSink(config: { name: string; table: string }
     name: config.name,
     readOffsets,
     async apply(plan, ranges: readonly OffsetRange[]) {
+      await deps.guard?.();
       const stored = await readOffsets(ranges);
-      if (ranges.some((r) => (stored.get(partitionKey(r)) ?? -1) >= r.from)) return 'conflict';
+      // The batch must continue exactly after the stored offset (see ProjectionSink).
+      if (
+        ranges.some(
+          (r) => stored.has(partitionKey(r)) && stored.get(partitionKey(r)) !== r.from - 1,
+        )
+      )
+        return 'conflict';
+      const token = `${sinkId}:${ranges.map((r) => `${partitionKey(r)}:${r.from}-${r.to}`).join(',')}`;
       if (plan.rows.length) {
-        const token = `${config.name}:${ranges.map((r) => `${partitionKey(r)}:${r.from}-${r.to}`).join(',')}`;
         await wrap(() =>
-          deps.clickhouse.insert({ table: config.table, values: plan.rows, format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: token } }),
+          deps.clickhouse.insert({
+            table: config.table,
+            values: plan.rows,
+            format: 'JSONEachRow',
+            clickhouse_settings: { insert_deduplication_token: token },
+          }),
         );
       }
+      // Then the offsets (a crash in between re-reads at most the batch's trailing dead letters).
+      await wrap(() =>
+        deps.clickhouse.insert({
+          table: 'sink_offsets',
+          values: ranges.map((r) => ({
+            sink: sinkId,
+            topic: r.topic,
+            partition: r.partition,
+            offset: r.to,
+          })),
+          format: 'JSONEachRow',
+          clickhouse_settings: { insert_deduplication_token: `${token}:offsets` },
+        }),
+      );
       return 'applied';
     },
     async drop() {
-      await wrap(() => deps.clickhouse.command({ query: `TRUNCATE TABLE IF EXISTS ${config.table}` }));
+      await wrap(() =>
+        deps.clickhouse.command({ query: `TRUNCATE TABLE IF EXISTS ${config.table}` }),
+      );
+      await wrap(() =>
+        deps.clickhouse.command({
+          query: 'DELETE FROM sink_offsets WHERE sink = {sink:String}',
+          query_params: { sink: sinkId },
+        }),
+      );
     },
   };
 }
@@ -63,6 +108,10 @@ async function wrap<T>(f: () => Promise<T>): Promise<T> {
     // timeouts, a server restarting) are outages worth retrying.
     const code = Number((err as { code?: string }).code);
     const bug = [26, 27, 36, 53, 62, 70, 117, 344].includes(code);
-    throw new BackbeatError(bug ? 'CLICKHOUSE_REJECTED' : 'CLICKHOUSE_UNAVAILABLE', `clickhouse: ${(err as Error).message}`, { retriable: !bug, cause: err });
+    throw new BackbeatError(
+      bug ? 'CLICKHOUSE_REJECTED' : 'CLICKHOUSE_UNAVAILABLE',
+      `clickhouse: ${(err as Error).message}`,
+      { retriable: !bug, cause: err },
+    );
   }
 }

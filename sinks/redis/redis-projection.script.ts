@@ -1,7 +1,7 @@
 /**
  * Applies one planned batch of a Redis projection and the partition offsets that produced it,
- * atomically. Refuses (returns 0, changes nothing) when a partition's stored offset is already
- * at or past the batch's first offset: a redelivery, or another instance owns it now.
+ * atomically. Refuses (returns 0, changes nothing) unless each partition's batch starts right
+ * after its stored offset: a redelivery, another instance owning it now, or a swapped-in rebuild.
  * Each event's operations run only the first time its event_id is seen (SET NX with a TTL),
  * so a duplicated event (same event_id, another offset) is counted once.
  *
@@ -13,7 +13,9 @@ export const APPLY_BATCH_LUA = `
 local nr = tonumber(ARGV[1])
 for r = 1, nr do
   local stored = redis.call('GET', KEYS[r])
-  if stored and tonumber(stored) >= tonumber(ARGV[2 + (r - 1) * 2]) then
+  -- offsets must continue exactly where the stored one ends (Kafka offsets of Backbeat's
+  -- topics are contiguous): anything else means another writer moved it, so refuse.
+  if stored and tonumber(stored) ~= tonumber(ARGV[2 + (r - 1) * 2]) - 1 then
     return 0
   end
 end

@@ -24,10 +24,15 @@ export function redisNamespace(name: string, generation: number) {
  * seen before, and the partition offsets, atomically. Redis being down surfaces as a retriable
  * error; the runtime retries with backoff and never dead-letters the batch.
  */
-export function createRedisProjectionSink(config: RedisSinkConfig, deps: { redis: Redis }): ProjectionSink<RedisPlan> {
+export function createRedisProjectionSink(
+  config: RedisSinkConfig,
+  deps: { redis: Redis },
+): ProjectionSink<RedisPlan> {
   const ns = redisNamespace(config.name, config.generation);
   deps.redis.defineCommand('bbApplyBatch', { lua: APPLY_BATCH_LUA });
-  const redis = deps.redis as Redis & { bbApplyBatch(n: number, ...args: (string | number)[]): Promise<0 | [1, number]> };
+  const redis = deps.redis as Redis & {
+    bbApplyBatch(n: number, ...args: (string | number)[]): Promise<0 | [1, number]>;
+  };
 
   return {
     name: config.name,
@@ -45,7 +50,8 @@ export function createRedisProjectionSink(config: RedisSinkConfig, deps: { redis
       args.push(ns.data, ns.seen, config.dedupTtlSeconds, plan.events.length);
       for (const e of plan.events) {
         args.push(e.id, e.ops.length);
-        for (const [op, ...rest] of e.ops) args.push(op, rest.length, ...(rest as (string | number)[]));
+        for (const [op, ...rest] of e.ops)
+          args.push(op, rest.length, ...(rest as (string | number)[]));
       }
       const keys = ranges.map((r) => ns.offsets + partitionKey(r));
       const res = await wrap(() => redis.bbApplyBatch(keys.length, ...keys, ...args));
@@ -69,7 +75,10 @@ async function wrap<T>(f: () => Promise<T>): Promise<T> {
     const msg = (err as Error).message;
     // Script errors are bugs (not retriable); connection errors are outages (retriable).
     const retriable = !/unknown op|ERR Error running script|WRONGTYPE/.test(msg);
-    throw new BackbeatError(retriable ? 'REDIS_UNAVAILABLE' : 'REDIS_SCRIPT', `redis: ${msg}`, { retriable, cause: err });
+    throw new BackbeatError(retriable ? 'REDIS_UNAVAILABLE' : 'REDIS_SCRIPT', `redis: ${msg}`, {
+      retriable,
+      cause: err,
+    });
   }
 }
 
@@ -80,6 +89,10 @@ export async function currentGeneration(redis: Redis, name: string): Promise<num
 }
 
 /** Points readers at another generation (the last step of a rebuild). */
-export async function swapGeneration(redis: Redis, name: string, generation: number): Promise<void> {
+export async function swapGeneration(
+  redis: Redis,
+  name: string,
+  generation: number,
+): Promise<void> {
   await redis.set(`bb:${name}:current`, String(generation));
 }

@@ -1,0 +1,74 @@
+import { ID_MAX_LENGTH, MARKET_PATTERN } from './public-read.http.js';
+
+/**
+ * OpenAPI 3.1 pieces shared by the public read routes. Each route's fragment carries the
+ * shared component schemas it references (the same objects), so a fragment is complete alone
+ * and merging fragments is conflict-free.
+ */
+export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+export const sharedSchemas = {
+  Problem: {
+    type: 'object',
+    description: 'RFC 9457 problem details.',
+    required: ['type', 'title', 'status', 'code'],
+    properties: {
+      type: { type: 'string' },
+      title: { type: 'string' },
+      status: { type: 'integer' },
+      code: { type: 'string' },
+      detail: { type: 'string' },
+      parameter: { type: 'string', description: 'The invalid parameter (400 only).' },
+    },
+  },
+  ArtistCredit: {
+    type: 'object',
+    required: ['artist_id', 'name'],
+    additionalProperties: false,
+    properties: { artist_id: { type: 'string' }, name: { type: 'string' } },
+  },
+} as const;
+
+export const dayPattern = '^\\d{4}-\\d{2}-\\d{2}$';
+export const daySchema = { type: 'string', format: 'date', pattern: dayPattern } as const;
+export const marketSchema = { type: 'string', pattern: MARKET_PATTERN } as const;
+export const countSchema = { type: 'integer', minimum: 0 } as const;
+
+const headers = {
+  ETag: { description: 'Weak validator of the body', schema: { type: 'string' } },
+  'Cache-Control': { description: 'public, max-age=5', schema: { type: 'string' } },
+};
+
+export const cachedJson = (schemaName: string, description: string) => ({
+  description,
+  headers,
+  content: { 'application/json': { schema: ref(schemaName) } },
+});
+
+export const notModified = {
+  description: 'The client holds the current body (If-None-Match matched the ETag).',
+  headers,
+};
+
+export const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ref('Problem') } },
+});
+
+export const unavailable = problem('The projection store is unavailable; retry (Retry-After).');
+
+export const pathId = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string', minLength: 1, maxLength: ID_MAX_LENGTH },
+});
+
+export const ifNoneMatch = {
+  name: 'If-None-Match',
+  in: 'header',
+  required: false,
+  description: 'An ETag from an earlier answer: 304 when unchanged.',
+  schema: { type: 'string' },
+};

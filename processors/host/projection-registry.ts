@@ -1,0 +1,84 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Redis } from 'ioredis';
+import { createClickHouseRowsSink } from '../../sinks/clickhouse/clickhouse-rows.sink.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
+import { createRedisProjectionSink } from '../../sinks/redis/redis-projection.sink.js';
+import { catalogueProjection } from '../catalogue/catalogue.projection.js';
+import { playCountsProjection } from '../play-counts/play-counts.projection.js';
+import { rawArchiveProjection } from '../raw-archive/raw-archive.projection.js';
+import type { Projection, ProjectionSink } from '../runtime/processor.types.js';
+import { userStateProjection } from '../user-state/user-state.projection.js';
+
+export const PROJECTION_NAMES = ['user-state', 'play-counts', 'catalogue', 'raw-archive'] as const;
+export type ProjectionName = (typeof PROJECTION_NAMES)[number];
+
+export interface SinkDeps {
+  redis: Redis;
+  clickhouse: ClickHouseClient;
+}
+
+/**
+ * One entry per projection: the pure projection, where it is stored, and how one of its
+ * generations is opened. A generation is what a rebuild replaces: a Redis key namespace
+ * (`bb:<name>:g<N>`), or a ClickHouse table swapped in with EXCHANGE TABLES.
+ */
+export interface ProjectionEntry {
+  name: ProjectionName;
+  store: 'redis' | 'clickhouse';
+  projection: Projection<unknown>;
+  /** Opens the sink of a generation (Redis) or of a table (ClickHouse: `table` overrides). */
+  sink(
+    deps: SinkDeps,
+    opts: { generation: number; dedupTtlSeconds: number; table?: string },
+  ): ProjectionSink<unknown>;
+  /** Consumer group of a generation. */
+  groupId(generation: number | string): string;
+}
+
+const redisEntry = (name: ProjectionName, projection: Projection<unknown>): ProjectionEntry => ({
+  name,
+  store: 'redis',
+  projection,
+  sink: (deps, o) =>
+    createRedisProjectionSink(
+      { name, generation: o.generation, dedupTtlSeconds: o.dedupTtlSeconds },
+      { redis: deps.redis },
+    ) as ProjectionSink<unknown>,
+  groupId: (g) => `backbeat.${name}.g${g}`,
+});
+
+export const RAW_ARCHIVE_TABLE = 'events';
+
+export const PROJECTIONS: Record<ProjectionName, ProjectionEntry> = {
+  'user-state': redisEntry('user-state', userStateProjection as Projection<unknown>),
+  'play-counts': redisEntry('play-counts', playCountsProjection as Projection<unknown>),
+  catalogue: redisEntry('catalogue', catalogueProjection as Projection<unknown>),
+  'raw-archive': {
+    name: 'raw-archive',
+    store: 'clickhouse',
+    projection: rawArchiveProjection as Projection<unknown>,
+    sink: (deps, o) =>
+      createClickHouseRowsSink(
+        { name: 'raw-archive', table: o.table ?? RAW_ARCHIVE_TABLE },
+        // The live table pauses while a rebuild swaps it (see processors/rebuild); a rebuild's own table never waits.
+        {
+          clickhouse: deps.clickhouse,
+          ...(o.table && o.table !== RAW_ARCHIVE_TABLE
+            ? {}
+            : { guard: () => swapGuard(deps.redis, 'raw-archive') }),
+        },
+      ) as ProjectionSink<unknown>,
+    groupId: (g) => `backbeat.raw-archive.${g}`,
+  },
+};
+
+/** The key a rebuild sets while it swaps a projection's ClickHouse table; writers wait. */
+export const swapLockKey = (name: string) => `bb:${name}:swap-lock`;
+
+async function swapGuard(redis: Redis, name: string): Promise<void> {
+  if ((await redis.exists(swapLockKey(name))) === 1) {
+    throw new BackbeatError('REBUILD_SWAP', `${name} is being swapped by a rebuild; writes wait`, {
+      retriable: true,
+    });
+  }
+}

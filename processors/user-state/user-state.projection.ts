@@ -1,0 +1,166 @@
+import type {
+  FollowEvent,
+  PlaybackEvent,
+  SkipEvent,
+} from '../../schemas/generated/events.types.js';
+import type { RedisOp, RedisPlan } from '../../sinks/redis/redis-ops.js';
+import type { AnyEnvelope, Outcome, Projection } from '../runtime/processor.types.js';
+import {
+  QUALIFYING_MS,
+  RECENT_CAP,
+  USER_STATE,
+  recentMember,
+  totalsFields,
+  userStateKeys as k,
+  type FollowKind,
+  type StoredDeviceState,
+} from './user-state.keys.js';
+
+type Planned = { ops: RedisOp[] } | { reason: string };
+
+const PHASES = new Set(['STARTED', 'PROGRESS', 'ENDED']);
+
+const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const isCount = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** The first field that makes an event unusable, or undefined. */
+function problem(
+  ev: Record<string, unknown>,
+  texts: readonly string[],
+  counts: readonly string[],
+): string | undefined {
+  for (const f of texts) if (!isText(ev[f])) return `${f} is missing or empty`;
+  for (const f of counts) if (!isCount(ev[f])) return `${f} must be a non-negative integer`;
+  return undefined;
+}
+
+/**
+ * Device state (last writer by event time), and on ENDED: recently played, ms played and
+ * qualified streams. A late PROGRESS never overwrites a newer ENDED (hsetlww).
+ */
+export function playbackOps(e: PlaybackEvent): Planned {
+  const bad = problem(
+    e as unknown as Record<string, unknown>,
+    ['user_id', 'device_id', 'playback_id', 'track_id', 'session_id'],
+    ['event_time', 'position_ms', 'ms_played'],
+  );
+  if (bad) return { reason: `playback: ${bad}` };
+  if (!PHASES.has(e.phase)) return { reason: `playback: unknown phase ${String(e.phase)}` };
+  if (e.playback_id.includes(':')) return { reason: "playback: playback_id must not hold ':'" };
+
+  const state: StoredDeviceState = {
+    track_id: e.track_id,
+    playback_id: e.playback_id,
+    phase: e.phase,
+    position_ms: e.position_ms,
+    ms_played: e.ms_played,
+    session_id: e.session_id,
+    event_time: e.event_time,
+  };
+  const ops: RedisOp[] = [
+    ['hsetlww', k.devices(e.user_id), e.device_id, JSON.stringify(state), e.event_time],
+  ];
+  if (e.phase === 'ENDED' && e.ms_played > 0) {
+    const totals = k.totals(e.user_id);
+    ops.push(
+      [
+        'zaddcap',
+        k.recent(e.user_id),
+        e.event_time,
+        recentMember(e.playback_id, e.track_id),
+        RECENT_CAP,
+      ],
+      ['hincrby', totals, totalsFields.msPlayed, e.ms_played],
+    );
+    if (e.ms_played >= QUALIFYING_MS)
+      ops.push(['hincrby', totals, totalsFields.qualifiedStreams, 1]);
+  }
+  return { ops };
+}
+
+/** A skip only counts towards the listener's totals. */
+export function skipOps(e: SkipEvent): Planned {
+  if (!isText(e.user_id)) return { reason: 'skip: user_id is missing or empty' };
+  return { ops: [['hincrby', k.totals(e.user_id), totalsFields.skips, 1]] };
+}
+
+/** Both sides of a follow: the follower's following set and the target's followers set. */
+export function followOps(e: FollowEvent): Planned {
+  const bad = problem(
+    e as unknown as Record<string, unknown>,
+    ['user_id', 'target_id'],
+    ['event_time'],
+  );
+  if (bad) return { reason: `follow: ${bad}` };
+  const kind: FollowKind | undefined =
+    e.target_type === 'ARTIST' ? 'artist' : e.target_type === 'USER' ? 'user' : undefined;
+  if (!kind) return { reason: `follow: unknown target_type ${String(e.target_type)}` };
+  if (kind === 'user' && e.target_id === e.user_id) {
+    return { reason: 'follow: a user cannot follow themselves' };
+  }
+  const following = k.following(e.user_id, kind);
+  const followers = k.followers(kind, e.target_id);
+  if (e.action === 'FOLLOW') {
+    return {
+      ops: [
+        ['zadd', following, e.event_time, e.target_id],
+        ['zadd', followers, e.event_time, e.user_id],
+      ],
+    };
+  }
+  if (e.action === 'UNFOLLOW') {
+    return {
+      ops: [
+        ['zrem', following, e.target_id],
+        ['zrem', followers, e.user_id],
+      ],
+    };
+  }
+  return { reason: `follow: unknown action ${String(e.action)}` };
+}
+
+function opsFor(env: AnyEnvelope): Planned {
+  switch (env.type) {
+    case 'playback':
+      return playbackOps(env.event);
+    case 'skip':
+      return skipOps(env.event);
+    case 'follow':
+      return followOps(env.event);
+    default:
+      return { reason: `user-state does not read ${env.type} events` };
+  }
+}
+
+/**
+ * User state per listener: now playing and resume position per device, recently played,
+ * listening totals, following and followers. Friend activity is derived at read time from
+ * the following set and each friend's devices (no fan-out on write). Pure: ops come from the
+ * events alone, grouped per event_id so the sink applies a redelivered event once.
+ */
+export const userStateProjection: Projection<RedisPlan> = {
+  name: USER_STATE,
+  types: ['playback', 'skip', 'follow'],
+  plan(batch) {
+    const events: RedisPlan['events'] = [];
+    const outcomes: Outcome[] = [];
+    for (const env of batch) {
+      let planned: Planned;
+      try {
+        planned = isText(env.event?.event_id)
+          ? opsFor(env)
+          : { reason: `${env.type}: event_id is missing or empty` };
+      } catch (err) {
+        planned = { reason: `${env.type}: cannot apply: ${(err as Error).message}` };
+      }
+      if ('reason' in planned) {
+        outcomes.push({ kind: 'dlq', reason: planned.reason });
+      } else {
+        outcomes.push({ kind: 'ok' });
+        events.push({ id: env.event.event_id, ops: planned.ops });
+      }
+    }
+    return { plan: { events }, outcomes };
+  },
+};

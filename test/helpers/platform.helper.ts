@@ -1,0 +1,187 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { Redis } from 'ioredis';
+import { loadConfig, repoRoot, type AppConfig } from '../../common/config/app.config.js';
+import { createStack } from '../../infra/stack/stack.js';
+import { openClickHouse, type ClickHouseHandle } from '../../sinks/clickhouse/clickhouse.client.js';
+import { migrate } from '../../infra/clickhouse/migrate.js';
+import { PROJECTIONS, type ProjectionName } from '../../processors/host/projection-registry.js';
+import { currentGeneration } from '../../sinks/redis/redis-projection.sink.js';
+import { loadEventCatalogue, type EventTypeSpec } from '../../schemas/catalogue/event-catalogue.js';
+import { partitionKey } from '../../processors/runtime/processor.types.js';
+
+const root = repoRoot();
+const tsx = path.join(root, 'node_modules/.bin/tsx');
+
+/**
+ * A whole private stack (Kafka, Redis, chDB server, registry) on ports base+N and a temp data
+ * folder, for tests that kill, pause or flood things without touching the suite's stack.
+ */
+export async function startPrivateStack(base: number, extra: Record<string, string> = {}) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'bb-platform-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    BACKBEAT_DATA_DIR: dataDir,
+    KAFKA_PORT: String(base + 92),
+    KAFKA_CONTROLLER_PORT: String(base + 93),
+    REDIS_PORT: String(base + 79),
+    SCHEMA_REGISTRY_PORT: String(base + 81),
+    CHDB_SERVER_PORT: String(base + 23),
+    METRICS_PORT: String(base + 64),
+    GATEWAY_PORT: String(base + 90),
+    API_PORT: String(base + 80),
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+  for (const k of [
+    'KAFKA_BROKERS',
+    'REDIS_URL',
+    'CLICKHOUSE_URL',
+    'SCHEMA_REGISTRY_URL',
+    'CHDB_PATH',
+  ])
+    delete env[k];
+  const config = loadConfig(env);
+  const stack = createStack(config);
+  await stack.up();
+  const clickhouse = await openClickHouse(config.clickhouse);
+  await migrate(clickhouse.client);
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+  return {
+    env,
+    config,
+    stack,
+    clickhouse,
+    redis,
+    dataDir,
+    async down() {
+      redis.disconnect();
+      await clickhouse.close();
+      await stack.down();
+    },
+  };
+}
+
+export type PrivateStack = Awaited<ReturnType<typeof startPrivateStack>>;
+
+/** A processors process (all projections unless PROCESSORS says otherwise). */
+export function spawnProcessors(
+  env: NodeJS.ProcessEnv,
+  instance: string,
+  metricsPort: number,
+): ChildProcess & { output: () => string } {
+  const child = spawn(
+    tsx,
+    [path.join(root, 'processors/host/processors.main.ts'), '--instance', instance],
+    {
+      cwd: root,
+      env: { ...env, METRICS_PORT: String(metricsPort) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  return Object.assign(child, { output: () => out });
+}
+
+/** Runs the simulator CLI to completion; resolves with its JSON summary. */
+export function runSimulator(
+  env: NodeJS.ProcessEnv,
+  args: string[],
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(tsx, [path.join(root, 'producers/simulator/simulator.cli.ts'), ...args], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code !== 0)
+        return reject(
+          new Error(`simulator exited ${code}: ${err.slice(-2000)} ${out.slice(-2000)}`),
+        );
+      try {
+        resolve(JSON.parse(last));
+      } catch {
+        reject(new Error(`simulator printed no JSON summary: ${out.slice(-500)}`));
+      }
+    });
+  });
+}
+
+/** Per projection: messages its sink has applied and messages in its topics (high - low). */
+export async function projectionProgress(
+  config: AppConfig,
+  deps: { redis: Redis; clickhouse: ClickHouseHandle },
+  names: readonly ProjectionName[],
+) {
+  const catalogue = loadEventCatalogue();
+  const admin = new Kafka({
+    clientId: 'test-progress',
+    brokers: config.kafka.brokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const out: Record<string, { done: number; total: number }> = {};
+    for (const name of names) {
+      const entry = PROJECTIONS[name];
+      const generation = entry.store === 'redis' ? await currentGeneration(deps.redis, name) : 1;
+      const sink = entry.sink(
+        { redis: deps.redis, clickhouse: deps.clickhouse.client },
+        { generation, dedupTtlSeconds: 1 },
+      );
+      const parts: { topic: string; partition: number; low: number; high: number }[] = [];
+      for (const t of entry.projection.types) {
+        const topic = (catalogue[t] as EventTypeSpec).topic;
+        for (const o of await admin.fetchTopicOffsets(topic))
+          parts.push({ topic, partition: o.partition, low: Number(o.low), high: Number(o.high) });
+      }
+      const stored = await sink.readOffsets(parts);
+      out[name] = {
+        total: parts.reduce((a, p) => a + p.high - p.low, 0),
+        done: parts.reduce(
+          (a, p) => a + Math.max(0, (stored.get(partitionKey(p)) ?? p.low - 1) + 1 - p.low),
+          0,
+        ),
+      };
+    }
+    return out;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Every data key of a Redis projection generation, with its value, keyed without the prefix. */
+export async function dumpRedisNamespace(
+  redis: Redis,
+  prefix: string,
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    for (const key of keys) {
+      const type = await redis.type(key);
+      const rel = key.slice(prefix.length);
+      if (type === 'hash')
+        out[rel] = Object.fromEntries(Object.entries(await redis.hgetall(key)).sort());
+      else if (type === 'zset') out[rel] = await redis.zrange(key, 0, -1, 'WITHSCORES');
+      else if (type === 'set') out[rel] = (await redis.smembers(key)).sort();
+      else if (type === 'string') out[rel] = await redis.get(key);
+      else if (type === 'list') out[rel] = await redis.lrange(key, 0, -1);
+    }
+    cursor = next;
+  } while (cursor !== '0');
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
