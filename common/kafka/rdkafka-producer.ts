@@ -4,6 +4,8 @@ import { BackbeatError } from '../errors/backbeat.error.js';
 export interface ProducerConfig {
   brokers: string[];
   clientId: string;
+  /** Record compression (KAFKA_COMPRESSION); none unless set. */
+  compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
   /** Extra librdkafka properties (linger.ms, batch.num.messages, compression.codec, ...). */
   extra?: Record<string, string | number | boolean>;
 }
@@ -28,7 +30,7 @@ export async function createRdkafkaProducer(config: ProducerConfig) {
     'enable.idempotence': true,
     acks: -1,
     'linger.ms': 5,
-    'compression.codec': 'lz4',
+    'compression.codec': config.compression ?? 'none',
     ...config.extra,
   } as Kafka.ProducerGlobalConfig);
   await new Promise<void>((resolve, reject) =>

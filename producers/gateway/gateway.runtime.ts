@@ -32,6 +32,7 @@ export async function startGateway(
   const producer = await createRdkafkaProducer({
     brokers: config.kafka.brokers,
     clientId: `${config.kafka.clientId}-gateway`,
+    compression: config.kafka.compression,
     extra: {
       'message.timeout.ms': config.gateway.produceTimeoutMs,
       'linger.ms': 2,
