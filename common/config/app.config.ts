@@ -91,6 +91,14 @@ export const sections = {
       positiveInt(),
       'Replication factor of topics created by Backbeat (1 on the single local broker).',
     ),
+    compression: setting(
+      'KAFKA_COMPRESSION',
+      'none',
+      z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd'], {
+        message: 'must be one of none, gzip, snappy, lz4, zstd',
+      }),
+      'Compression of records Backbeat produces through node-rdkafka. KafkaJS consumers read only none and gzip without codec plugins.',
+    ),
     clientId: setting(
       'KAFKA_CLIENT_ID',
       'backbeat',
