@@ -57,3 +57,15 @@ describe('TypeScript types generated from the .avsc files', () => {
     );
   });
 });
+
+describe('README event catalogue', () => {
+  it('is the generated one (tsx schemas/codegen/catalogue-doc.ts)', async () => {
+    const { catalogueDoc } = await import('./catalogue-doc.js');
+    const { repoRoot } = await import('../../common/config/app.config.js');
+    const readme = readFileSync(`${repoRoot()}/README.md`, 'utf8');
+    assert.ok(
+      readme.includes(catalogueDoc()),
+      'README event catalogue is stale: paste the output of tsx schemas/codegen/catalogue-doc.ts',
+    );
+  });
+});
