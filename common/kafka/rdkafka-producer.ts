@@ -24,15 +24,20 @@ export interface ProducedRecord {
  * after the broker has confirmed the write (the delivery report).
  */
 export async function createRdkafkaProducer(config: ProducerConfig) {
-  const producer = new Kafka.HighLevelProducer({
-    'client.id': config.clientId,
-    'metadata.broker.list': config.brokers.join(','),
-    'enable.idempotence': true,
-    acks: -1,
-    'linger.ms': 5,
-    'compression.codec': config.compression ?? 'none',
-    ...config.extra,
-  } as Kafka.ProducerGlobalConfig);
+  const producer = new Kafka.HighLevelProducer(
+    {
+      'client.id': config.clientId,
+      'metadata.broker.list': config.brokers.join(','),
+      'enable.idempotence': true,
+      acks: -1,
+      'linger.ms': 5,
+      'compression.codec': config.compression ?? 'none',
+      ...config.extra,
+    } as Kafka.ProducerGlobalConfig,
+    // The Java client's (and KafkaJS's) partitioner, so a user's events land on the same
+    // partition whichever client produced them; per-user order depends on it.
+    { partitioner: 'murmur2_random' } as Kafka.ProducerTopicConfig,
+  );
   await new Promise<void>((resolve, reject) =>
     producer.connect({ timeout: 10_000 }, (err) =>
       err

@@ -110,4 +110,42 @@ describe('Kafka round trip (real KRaft broker)', () => {
     await again.close();
     assert.equal(rest.length, 0);
   });
+
+  it('node-rdkafka and kafkajs put the same key on the same partition (per-user order across clients)', async () => {
+    const topic = uniqueTopic('partitioner');
+    await createTopic(config, topic, 6);
+    const keys = Array.from({ length: 40 }, (_, i) => `user-${i * 7919}`);
+    const rd = await createRdkafkaProducer({
+      brokers: config.kafka.brokers,
+      clientId: 'test-part-rd',
+    });
+    for (const k of keys) await rd.send({ topic, key: k, value: Buffer.from('rd') });
+    await rd.close();
+    const kafka = new Kafka({
+      clientId: 'test-part-js',
+      brokers: config.kafka.brokers,
+      logLevel: logLevel.NOTHING,
+    });
+    const p = kafka.producer();
+    await p.connect();
+    await p.send({ topic, messages: keys.map((key) => ({ key, value: 'js' })) });
+    await p.disconnect();
+    const consumer = await createRdkafkaConsumer({
+      brokers: config.kafka.brokers,
+      clientId: 'test-part',
+      groupId: `${topic}-g`,
+      topics: [topic],
+    });
+    const got = await waitForMessages(() => consumer.poll(200), keys.length * 2, 30_000);
+    await consumer.close();
+    const where = new Map<string, Set<number>>();
+    for (const m of got)
+      (
+        where.get(m.key!.toString()) ??
+        where.set(m.key!.toString(), new Set()).get(m.key!.toString())!
+      ).add(m.partition);
+    assert.equal(where.size, keys.length);
+    for (const [k, parts] of where)
+      assert.equal(parts.size, 1, `${k} landed on partitions ${[...parts]}`);
+  });
 });

@@ -5,6 +5,8 @@
  */
 import type { EventTypeMap, EventTypeName } from '../../schemas/generated/events.types.js';
 
+export type { EventTypeMap, EventTypeName };
+
 /** Fields every listener-client event carries, set once per SDK instance. */
 export interface ClientContext {
   user_id: string;
@@ -15,31 +17,61 @@ export interface ClientContext {
   client_version: string;
 }
 
+/** The event types that carry a ClientContext (keyed by user id on Kafka). */
+export type UserScopedEventName = 'playback' | 'skip' | 'follow';
+
 type Envelope = 'event_id' | 'event_time' | 'received_time';
 type ClientFields = keyof ClientContext;
 
 /** What the caller passes for one event: the payload, optionally with its own event_time. */
 export type EventInput<N extends EventTypeName> = Omit<
   EventTypeMap[N],
-  Envelope | (N extends 'playback' | 'skip' | 'follow' ? ClientFields : never)
+  Envelope | (N extends UserScopedEventName ? ClientFields : never)
 > & {
   event_time?: number;
 };
 
-/** One event on its way: the full record the transport sends. */
-export interface OutgoingEvent<N extends EventTypeName = EventTypeName> {
-  type: N;
-  event: Omit<EventTypeMap[N], 'received_time'> & { received_time?: number };
+/**
+ * One event on its way: the full record the transport sends. A union over the event types, so
+ * that checking `type` narrows `event`.
+ */
+export type OutgoingEvent<N extends EventTypeName = EventTypeName> = {
+  [K in N]: {
+    type: K;
+    event: Omit<EventTypeMap[K], 'received_time'> & { received_time?: number };
+  };
+}[N];
+
+/** One reason an event was refused, at a JSON Pointer into the event (e.g. `/ms_played`). */
+export interface EventError {
+  path: string;
+  reason: string;
 }
 
 /** Per-event answer of a transport. */
 export type DeliveryResult =
   | { status: 'accepted'; event_id: string }
   | { status: 'duplicate'; event_id: string }
-  | { status: 'rejected'; event_id: string; errors: { path: string; reason: string }[] };
+  | { status: 'rejected'; event_id: string; errors: EventError[] };
+
+/** The SDK gave up on an event without an answer from the platform (overflow, retries exhausted, closed offline). */
+export interface DroppedResult {
+  status: 'dropped';
+  event_id: string;
+  reason: string;
+}
 
 /** What the SDK does when its bounded queue is full. */
 export type OverflowPolicy = 'drop-oldest' | 'drop-newest' | 'reject';
+
+export interface RetryOptions {
+  /** Retries after the first attempt (default 8). */
+  retries?: number;
+  /** Cap of the first retry's delay (default 100 ms); the cap doubles per retry... */
+  initialMs?: number;
+  /** ...up to this (default 10,000 ms). The delay is uniform in [0, cap) ("full jitter"). */
+  maxMs?: number;
+}
 
 export interface SdkOptions {
   /** Context for user-scoped events (playback, skip, follow). */
@@ -51,21 +83,57 @@ export interface SdkOptions {
   /** Queue bound (default 10,000 events) and what happens past it (default 'drop-oldest'). */
   maxQueueSize?: number;
   overflow?: OverflowPolicy;
+  /** Bound of the offline buffer (default 10,000 events); `overflow` applies to it as well. */
+  maxOfflineSize?: number;
   /** Retries of a failed batch: exponential backoff with full jitter. */
-  retry?: { retries?: number; initialMs?: number; maxMs?: number };
+  retry?: RetryOptions;
   /** Called for events the platform refused (they are not retried) and for dropped ones. */
-  onRejected?: (
-    event: OutgoingEvent,
-    result: DeliveryResult | { status: 'dropped'; reason: string },
-  ) => void;
+  onRejected?: (event: OutgoingEvent, result: DeliveryResult | DroppedResult) => void;
   /** Clock, injectable for tests and the simulator. */
   now?: () => number;
 }
 
+/** Timer functions the client schedules with (the global ones unless injected). */
+export interface SdkTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** What the client is built from: its transport, and optional sources of randomness and time. */
+export interface SdkDeps {
+  transport: Transport;
+  /** Uniform [0, 1) for the backoff jitter (default Math.random). */
+  random?: () => number;
+  /** Fills a buffer with random bytes for event ids (default globalThis.crypto.getRandomValues). */
+  randomBytes?: (buf: Uint8Array) => void;
+  timers?: SdkTimers;
+}
+
 /** A transport sends one batch and answers per event, or throws a retriable error. */
 export interface Transport {
+  /**
+   * Answers one result per event, in batch order. Throws when the batch as a whole failed: an
+   * error with `retriable: true` (and optionally `retryAfterMs`) makes the client retry it.
+   */
   send(batch: OutgoingEvent[]): Promise<DeliveryResult[]>;
   close(): Promise<void>;
+}
+
+export interface SdkStats {
+  /** Waiting to be sent (online queue). */
+  queued: number;
+  /** Kept in the offline buffer. */
+  offline: number;
+  /** In the batch being sent or retried. */
+  inFlight: number;
+  /** Events answered by the transport (accepted + duplicates + rejected). */
+  sent: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  dropped: number;
+  /** Retries of failed batches. */
+  retries: number;
 }
 
 /** The SDK: one typed method per event type, plus lifecycle. */
@@ -81,13 +149,5 @@ export interface BackbeatClient {
   flush(): Promise<void>;
   /** Flushes, then releases the transport. Methods called after close throw. */
   close(): Promise<void>;
-  stats(): {
-    queued: number;
-    offline: number;
-    sent: number;
-    accepted: number;
-    rejected: number;
-    dropped: number;
-    retries: number;
-  };
+  stats(): SdkStats;
 }

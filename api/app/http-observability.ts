@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Logger } from '../../common/logging/logger.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The route template that served a request (`/v1/tracks/:trackId`), or `unmatched`: metrics
+ * are labelled by template, never by raw path, so their cardinality stays bounded.
+ */
+export function routeLabel(req: Request): string {
+  const route = (req as Request & { route?: { path?: unknown } }).route;
+  if (!route || typeof route.path !== 'string') return 'unmatched';
+  return `${req.baseUrl}${route.path}` || '/';
+}
+
+/**
+ * Per request: an `X-Request-Id` (the client's when well-formed, else a new one), one
+ * structured JSON log line when the response is done (never the Authorization header, never
+ * the body), `http_requests_total{route,method,status}` and
+ * `http_request_duration_seconds{route,method}`.
+ */
+export function httpObservability(deps: { logger: Logger; registry: Registry }): RequestHandler {
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by route template, method and status',
+    labelNames: ['route', 'method', 'status'],
+    registers: [deps.registry],
+  });
+  const latency = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by route template and method',
+    labelNames: ['route', 'method'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [deps.registry],
+  });
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    const given = req.get('X-Request-Id');
+    const id = given && REQUEST_ID.test(given) ? given : randomUUID();
+    res.locals.requestId = id;
+    res.set('X-Request-Id', id);
+    let done = false;
+    const finish = (aborted: boolean) => {
+      if (done) return;
+      done = true;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = routeLabel(req);
+      const status = aborted && !res.headersSent ? 'aborted' : String(res.statusCode);
+      requests.inc({ route, method: req.method, status });
+      latency.observe({ route, method: req.method }, seconds);
+      const line = {
+        request_id: id,
+        method: req.method,
+        path: req.path,
+        route,
+        status: res.statusCode,
+        ms: Math.round(seconds * 1e4) / 10,
+        bytes: Number(res.get('Content-Length')) || undefined,
+        ...(res.locals.userId ? { user: res.locals.userId } : {}),
+        ...(res.locals.analyst ? { analyst: res.locals.analyst } : {}),
+        ...(aborted ? { aborted: true } : {}),
+      };
+      // 500 is a bug; 503 (a store away) is an outage, logged where it is detected as well.
+      if (res.statusCode >= 500 && res.statusCode !== 503) deps.logger.error(line, 'request');
+      else if (res.statusCode >= 500) deps.logger.warn(line, 'request');
+      else deps.logger.info(line, 'request');
+    };
+    res.once('finish', () => finish(false));
+    res.once('close', () => finish(!res.writableFinished));
+    next();
+  };
+}
