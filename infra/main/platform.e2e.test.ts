@@ -16,17 +16,28 @@ before(async () => {
 });
 
 describe('the main job', () => {
-  it('sends a probe through Kafka into Redis and ClickHouse, prints its addresses and exits with --once', () => {
-    const r = spawnSync(tsx, [main, '--once'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  it('runs the platform under simulator traffic, prints its addresses, and with --once exits when every projection caught up', () => {
+    const r = spawnSync(tsx, [main, '--once', '--events', '3000', '--rate', '0', '--seed', '11'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
     assert.equal(r.status, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /Backbeat is up\./);
     assert.match(r.stdout, /kafka\s+running pid \d+\s+127\.0\.0\.1:\d+/);
     assert.match(r.stdout, /redis\s+running pid \d+\s+127\.0\.0\.1:\d+/);
-    assert.match(r.stdout, /clickhouse\s+embedded \(chDB\)/);
+    assert.match(r.stdout, /clickhouse\s+running pid \d+\s+127\.0\.0\.1:\d+\s+\(chDB: .*\/chdb\)/);
+    assert.match(r.stdout, /registry\s+running pid \d+\s+127\.0\.0\.1:\d+/);
+    assert.match(r.stdout, /gateway\s+in this process\s+http:\/\/127\.0\.0\.1:\d+\/v1\/events/);
+    assert.match(r.stdout, /api\s+in this process\s+http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(r.stdout, /sql\s+in this process\s+POST http:\/\/127\.0\.0\.1:\d+\/v1\/sql/);
     assert.match(r.stdout, /main job\s+running pid \d+\s+http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    assert.match(r.stdout, /npm run sql -- /);
+    const accepted = Number(/traffic: (\d+) events accepted by the gateway/.exec(r.stdout)?.[1]);
+    assert.ok(accepted >= 3000, r.stdout);
     assert.match(
       r.stdout,
-      /probe [0-9a-f-]{36}: Kafka backbeat\.pipeline-probe\[0\]@\d+ -> Redis .* \+ ClickHouse pipeline_probe/,
+      /projections caught up: user-state \d+\/\d+, play-counts \d+\/\d+, catalogue \d+\/\d+, raw-archive \d+\/\d+/,
     );
     // The stack was already up, so the main job leaves it running.
     assert.ok(
@@ -36,8 +47,11 @@ describe('the main job', () => {
     );
   });
 
-  it('serves /healthz, /readyz and /metrics, and stops cleanly on SIGINT (Ctrl-C)', async () => {
-    const child = spawn(tsx, [main], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  it('serves the API, the gateway and /healthz, /readyz, /metrics while traffic flows, and stops cleanly on SIGINT (Ctrl-C)', async () => {
+    const child = spawn(tsx, [main, '--events', '2000', '--rate', '1000', '--seed', '12'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -47,29 +61,40 @@ describe('the main job', () => {
     try {
       await eventually(
         () => out.includes('Press Ctrl-C to stop.'),
-        90_000,
+        180_000,
         'the main job to be up',
       );
       const base = `http://127.0.0.1:${config.ops.metricsPort}`;
-      const health = await fetch(`${base}/healthz`);
-      assert.equal(health.status, 200);
+      assert.equal((await fetch(`${base}/healthz`)).status, 200);
       const ready = await fetch(`${base}/readyz`);
-      const body = (await ready.json()) as {
-        status: string;
-        checks: { name: string; ok: boolean }[];
-      };
+      const body = (await ready.json()) as { checks: { name: string; ok: boolean }[] };
       assert.equal(ready.status, 200, JSON.stringify(body));
       assert.deepEqual(
         body.checks.map((c) => [c.name, c.ok]),
         [
           ['redis', true],
           ['clickhouse', true],
-          ['kafka', true],
         ],
+      );
+      await eventually(
+        () => out.includes('Traffic sent; projections caught up'),
+        180_000,
+        'traffic to be applied',
       );
       const metrics = await (await fetch(`${base}/metrics`)).text();
       assert.match(metrics, /^process_resident_memory_bytes\{service="backbeat-main"\} \d+/m);
-      assert.match(metrics, /^backbeat_probe_total\{outcome="ok",service="backbeat-main"\} 1$/m);
+      assert.match(
+        metrics,
+        /^backbeat_gateway_events_total\{type="playback",outcome="accepted",service="backbeat-main"\} \d+/m,
+      );
+      assert.match(
+        metrics,
+        /^backbeat_processor_events_total\{processor="play-counts",outcome="ok",service="backbeat-main"\} \d+/m,
+      );
+      const api = `http://127.0.0.1:${config.api.port}`;
+      assert.equal((await fetch(`${api}/openapi.json`)).status, 200);
+      const chart = await fetch(`${api}/v1/charts/${new Date().toISOString().slice(0, 10)}`);
+      assert.equal(chart.status, 200);
       // Every log line on stdout that looks like JSON is one structured record.
       for (const line of out.split('\n').filter((l) => l.startsWith('{'))) {
         const rec = JSON.parse(line);

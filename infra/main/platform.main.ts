@@ -1,148 +1,163 @@
 /**
- * The main job's composition root: validates config, brings the local stack up, opens every
- * client once, proves the Kafka -> Redis + ClickHouse path with a probe event, prints where
- * everything runs and serves /metrics, /healthz and /readyz until Ctrl-C (or `--once`).
- * In embedded mode this process owns the chDB data folder.
+ * The main job's composition root (`npm start`): validates config, starts the whole platform
+ * on the embedded defaults (Kafka, Redis, the chDB server, the registry, every processor, the
+ * gateway and the read API), sends simulator traffic through the gateway, prints where
+ * everything runs and a few commands to try, and serves until Ctrl-C (or `--once`: until the
+ * traffic is sent and every projection has caught up).
  */
 import express from 'express';
-import { Redis } from 'ioredis';
-import { Counter } from 'prom-client';
 import { loadConfig } from '../../common/config/app.config.js';
 import { ConfigError } from '../../common/errors/backbeat.error.js';
 import { listen } from '../../common/http/http-server.js';
 import { createOpsRouter } from '../../common/http/ops.router.js';
-import { createKafkaAdmin } from '../../common/kafka/kafka-admin.js';
-import { createRdkafkaConsumer } from '../../common/kafka/rdkafka-consumer.js';
-import { createRdkafkaProducer } from '../../common/kafka/rdkafka-producer.js';
 import { createLogger } from '../../common/logging/logger.js';
 import { createMetricsRegistry } from '../../common/metrics/metrics.js';
-import { PROBE_TOPIC, runPipelineProbe } from '../../processors/probe/pipeline-probe.js';
-import { openClickHouse } from '../../sinks/clickhouse/clickhouse.client.js';
-import { migrate } from '../clickhouse/migrate.js';
-import { createStack, formatReport } from '../stack/stack.js';
+import { formatReport } from '../stack/stack.js';
+import { startPlatform, type TrafficOptions } from './platform.js';
 
-const USAGE =
-  'usage: platform.main [--once] [--keep-stack]\n  --once        exit after the probe instead of serving until Ctrl-C\n  --keep-stack  leave Kafka and Redis running on exit';
+const USAGE = `usage: npm start -- [--once] [--keep-stack] [--events N] [--rate N] [--seed N] [--no-traffic]
+  --once         exit once the traffic is sent and every projection has caught up
+  --keep-stack   leave Kafka, Redis, the chDB server and the registry running on exit
+  --events N     simulator events to send through the gateway (default 20000)
+  --rate N       events per second (default 2000; 0 = as fast as possible)
+  --seed N       simulator seed (default 42)
+  --no-traffic   start the platform without simulator traffic`;
 
-function parseFlags(argv: string[]): { once: boolean; keepStack: boolean } {
-  const known = new Set(['--once', '--keep-stack']);
-  const bad = argv.filter((a) => !known.has(a));
-  if (bad.length) throw new ConfigError([`unknown flag ${bad.join(', ')}\n${USAGE}`]);
-  return { once: argv.includes('--once'), keepStack: argv.includes('--keep-stack') };
+interface Flags extends TrafficOptions {
+  once: boolean;
+  keepStack: boolean;
+  traffic: boolean;
+}
+
+export function parseFlags(argv: string[]): Flags {
+  const f: Flags = {
+    once: false,
+    keepStack: false,
+    traffic: true,
+    events: 20_000,
+    rate: 2000,
+    seed: 42,
+  };
+  const num = (flag: string, v: string | undefined, min: number, max: number) => {
+    const n = Number(v);
+    if (v === undefined || !Number.isInteger(n) || n < min || n > max)
+      throw new ConfigError([
+        `${flag} needs an integer from ${min} to ${max} (got ${v ?? 'nothing'})\n${USAGE}`,
+      ]);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--once') f.once = true;
+    else if (a === '--keep-stack') f.keepStack = true;
+    else if (a === '--no-traffic') f.traffic = false;
+    else if (a === '--events') f.events = num(a, argv[++i], 1, 100_000_000);
+    else if (a === '--rate') f.rate = num(a, argv[++i], 0, 1_000_000);
+    else if (a === '--seed') f.seed = num(a, argv[++i], 0, 2 ** 32 - 1);
+    else throw new ConfigError([`unknown flag ${a}\n${USAGE}`]);
+  }
+  return f;
 }
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   const config = loadConfig();
-  const log = createLogger(config.log, 'backbeat-main');
+  const logger = createLogger(config.log, 'backbeat-main');
   const registry = createMetricsRegistry('backbeat-main');
-  const probes = new Counter({
-    name: 'backbeat_probe_total',
-    help: 'Pipeline probes run by the main job',
-    labelNames: ['outcome'],
-    registers: [registry],
-  });
-
-  const stack = createStack(config);
-  const before = new Set(
-    stack
-      .status()
-      .services.filter((s) => s.running && s.managed)
-      .map((s) => s.name),
-  );
-  const closers: (() => Promise<void>)[] = [];
+  let platform: Awaited<ReturnType<typeof startPlatform>> | undefined;
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    log.info({ code }, 'shutting down');
-    for (const close of closers.reverse())
-      await close().catch((err) => log.warn({ err }, 'close failed'));
-    if (!flags.keepStack) {
-      // Stop only what this run started; a stack that was already up is left as it was.
-      const ours = stack.services.filter((s) => !before.has(s.name));
-      if (ours.length) await createStack(config).down((l) => log.info(l));
-    }
+    logger.info({ code }, 'shutting down');
+    await platform?.stop({ keepStack: flags.keepStack });
     process.exit(code);
   };
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
 
   try {
-    await stack.up((line) => log.info(line));
-
-    const clickhouse = await openClickHouse(config.clickhouse);
-    closers.push(clickhouse.close);
-    const migrated = await migrate(clickhouse.client);
-    log.info(
-      { ...migrated, mode: clickhouse.mode, location: clickhouse.location },
-      'clickhouse ready',
-    );
-
-    const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
-    closers.push(async () => void redis.disconnect());
-
-    const admin = createKafkaAdmin(config.kafka);
-    closers.push(admin.close);
-    await admin.ensureTopics([{ topic: PROBE_TOPIC, partitions: 1 }]);
-
-    const producer = await createRdkafkaProducer({
-      brokers: config.kafka.brokers,
-      clientId: `${config.kafka.clientId}-main`,
-    });
-    closers.push(producer.close);
-    const consumer = await createRdkafkaConsumer({
-      brokers: config.kafka.brokers,
-      clientId: `${config.kafka.clientId}-main`,
-      groupId: 'backbeat-main-probe',
-      topics: [PROBE_TOPIC],
-    });
-    closers.push(consumer.close);
-
+    platform = await startPlatform(config, { logger, registry });
+    const p = platform;
     const app = express();
     app.use(
       createOpsRouter({
         registry,
         readiness: [
-          { name: 'redis', check: async () => void (await redis.ping()) },
+          { name: 'redis', check: async () => void (await p.redis.ping()) },
           {
             name: 'clickhouse',
-            check: async () => void (await clickhouse.client.query({ query: 'SELECT 1' })),
+            check: async () => void (await p.clickhouse.client.query({ query: 'SELECT 1' })),
           },
-          { name: 'kafka', check: async () => void (await admin.admin.describeCluster()) },
         ],
       }),
     );
     const ops = await listen(app, config.ops.metricsPort, config.stack.host);
-    closers.push(ops.close);
-
-    const probe = await runPipelineProbe({
-      producer,
-      consumer,
-      redis,
-      clickhouse: clickhouse.client,
-    }).catch((err) => {
-      probes.inc({ outcome: 'failed' });
-      throw err;
-    });
-    probes.inc({ outcome: 'ok' });
-    log.info({ probe }, 'probe went through Kafka into Redis and ClickHouse');
-
-    const opsUrl = `http://${config.stack.host}:${ops.port}`;
+    const metrics = `http://${config.stack.host}:${ops.port}`;
+    const a = p.addresses;
+    const today = new Date().toISOString().slice(0, 10);
     console.log(
       [
         '',
         'Backbeat is up.',
-        formatReport(stack.status()),
-        `  ${'main job'.padEnd(11)} ${`running pid ${process.pid}`.padEnd(18)} ${opsUrl}/metrics  ${opsUrl}/healthz  ${opsUrl}/readyz`,
+        formatReport(p.stack.status()),
+        `  ${'gateway'.padEnd(11)} ${'in this process'.padEnd(18)} ${a.gateway}/v1/events  (API key: ${[...config.gateway.apiKeys.keys()][0]})`,
+        `  ${'api'.padEnd(11)} ${'in this process'.padEnd(18)} ${a.api}  (${a.openapi})`,
+        `  ${'sql'.padEnd(11)} ${'in this process'.padEnd(18)} POST ${a.sql}  (analyst token; or npm run sql)`,
+        `  ${'processors'.padEnd(11)} ${'in this process'.padEnd(18)} user-state, play-counts, catalogue, raw-archive`,
+        `  ${'main job'.padEnd(11)} ${`running pid ${process.pid}`.padEnd(18)} ${metrics}/metrics  ${metrics}/healthz  ${metrics}/readyz`,
         '',
-        `probe ${probe.probeId}: Kafka ${PROBE_TOPIC}[${probe.partition}]@${probe.offset} -> Redis backbeat:probe:${probe.probeId} + ClickHouse pipeline_probe in ${probe.roundTripMs} ms`,
+        flags.traffic
+          ? `Traffic: the simulator sends ${flags.events} events (seed ${flags.seed}) at ${flags.rate || 'full'} events/s through the gateway.`
+          : 'No simulator traffic (--no-traffic).',
+        '',
+        'Try:',
+        `  curl -s ${a.api}/v1/charts/${today} | head -c 600`,
+        `  npm run sql -- "SELECT track_id, sum(streams) AS s FROM track_daily_streams GROUP BY track_id ORDER BY s DESC LIMIT 10"`,
+        `  TOKEN=$(npm run -s token -- --user usr-000001) && curl -s -H "Authorization: Bearer $TOKEN" ${a.api}/v1/me`,
+        `  curl -s ${metrics}/metrics | grep backbeat_processor_events_total`,
         flags.once ? '' : 'Press Ctrl-C to stop.',
       ].join('\n'),
     );
-    if (flags.once) await shutdown(0);
+
+    const traffic = flags.traffic ? p.startTraffic(flags) : Promise.resolve(undefined);
+    const done = traffic.then(async (summary) => {
+      if (summary) logger.info({ summary }, 'simulator traffic sent');
+      const deadline = Date.now() + 15 * 60_000;
+      for (;;) {
+        const prog = await p.progress();
+        if (Object.values(prog).every((x) => x.done >= x.total)) return { summary, prog };
+        if (Date.now() > deadline)
+          throw new Error(`projections did not catch up: ${JSON.stringify(prog)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    });
+    if (flags.once) {
+      const { summary, prog } = await done;
+      const s = summary as { accepted?: number; events_per_s?: number } | undefined;
+      console.log(
+        `traffic: ${s?.accepted ?? 0} events accepted by the gateway${s?.events_per_s ? ` at ${s.events_per_s} events/s` : ''}`,
+      );
+      console.log(
+        `projections caught up: ${Object.entries(prog)
+          .map(([k, v]) => `${k} ${v.done}/${v.total}`)
+          .join(', ')}`,
+      );
+      await ops.close();
+      await shutdown(0);
+    } else {
+      done.then(
+        ({ prog }) =>
+          console.log(
+            `Traffic sent; projections caught up (${Object.entries(prog)
+              .map(([k, v]) => `${k} ${v.done}`)
+              .join(', ')}).`,
+          ),
+        (err) => logger.error({ err }, 'traffic failed'),
+      );
+    }
   } catch (err) {
-    log.error({ err }, 'main job failed');
+    logger.error({ err }, 'main job failed');
     console.error(`backbeat: ${(err as Error).message}`);
     await shutdown(1);
   }

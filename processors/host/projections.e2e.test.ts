@@ -41,6 +41,7 @@ const root = repoRoot();
 let s: PrivateStack;
 let manifest: GroundTruthManifest;
 const procs: ReturnType<typeof spawnProcessors>[] = [];
+let allCaughtUp = false;
 
 before(async () => {
   s = await startPrivateStack(41_000, {
@@ -133,7 +134,13 @@ describe(
       await producer.disconnect();
     });
 
-    it('two instances share the group; one is SIGKILLed mid-run and Redis is down for 10 s', async () => {
+    it('two instances share the group; one is SIGKILLed mid-run and Redis is down for 10 s', async (t) => {
+      t.after(() => {
+        if (procs[0]?.exitCode !== null || !allCaughtUp)
+          console.error(
+            `instance a:\n${procs[0]?.output().slice(-4000)}\ninstance b:\n${procs[1]?.output().slice(-2000)}`,
+          );
+      });
       procs.push(spawnProcessors(s.env, 'a', 41_465), spawnProcessors(s.env, 'b', 41_466));
       await eventually(
         async () => (await overall()).done > (await overall()).total * 0.3,
@@ -154,7 +161,8 @@ describe(
       await eventually(
         async () => {
           const p = await overall();
-          return p.done >= p.total;
+          allCaughtUp = p.done >= p.total;
+          return allCaughtUp;
         },
         600_000,
         'every projection caught up',

@@ -96,22 +96,32 @@ export async function createPartitionConsumer(
       pending.push(...parts); // try again on the next poll
       throw err;
     }
+    const failed: TopicPartition[] = [];
     for (const p of parts) {
+      if (!ready.has(partitionKey(p))) continue; // revoked meanwhile
       const stored = offsets.get(partitionKey(p));
       const offset = stored === undefined ? OFFSET_BEGINNING : stored + 1;
-      await new Promise<void>((resolve, reject) =>
-        consumer.seek({ ...p, offset }, 5000, (err) =>
-          err
-            ? reject(
-                new BackbeatError('KAFKA_SEEK', `seek ${partitionKey(p)}: ${err.message}`, {
-                  retriable: true,
-                }),
-              )
-            : resolve(),
-        ),
+      try {
+        await new Promise<void>((resolve, reject) =>
+          consumer.seek({ ...p, offset }, 5000, (err) => (err ? reject(err) : resolve())),
+        );
+        ready.set(partitionKey(p), true);
+        consumer.resume([p]);
+      } catch (err) {
+        deps.logger.warn(
+          { partition: partitionKey(p), offset, err: (err as Error).message },
+          'seek failed; retrying',
+        );
+        failed.push(p);
+      }
+    }
+    if (failed.length) {
+      pending.push(...failed); // stays paused until a seek succeeds
+      throw new BackbeatError(
+        'KAFKA_SEEK',
+        `could not position ${failed.map(partitionKey).join(', ')}`,
+        { retriable: true },
       );
-      ready.set(partitionKey(p), true);
-      consumer.resume([p]);
     }
   }
 

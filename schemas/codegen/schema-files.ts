@@ -22,6 +22,6 @@ export function readSchemaFiles(
 
 export function generatedTypes(): string {
   const header =
-    '// Generated from schemas/avro/*.avsc by schemas/codegen/generate-types.ts. Do not edit:\n// change the .avsc file and run `npm run schemas:generate`.\n/* eslint-disable */';
+    '// Generated from schemas/avro/*.avsc by schemas/codegen/generate-types.ts. Do not edit:\n// change the .avsc file and run `npm run schemas:generate`.';
   return renderModule(avroToTs(readSchemaFiles() as never), header);
 }

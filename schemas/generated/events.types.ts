@@ -1,6 +1,5 @@
 // Generated from schemas/avro/*.avsc by schemas/codegen/generate-types.ts. Do not edit:
 // change the .avsc file and run `npm run schemas:generate`.
-/* eslint-disable */
 
 /** The listener's subscription. */
 export type Product = 'FREE' | 'PREMIUM';

@@ -1,17 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { loadConfig, repoRoot, type AppConfig } from '../../common/config/app.config.js';
 import { createStack } from '../../infra/stack/stack.js';
 import { openClickHouse, type ClickHouseHandle } from '../../sinks/clickhouse/clickhouse.client.js';
 import { migrate } from '../../infra/clickhouse/migrate.js';
-import { PROJECTIONS, type ProjectionName } from '../../processors/host/projection-registry.js';
-import { currentGeneration } from '../../sinks/redis/redis-projection.sink.js';
-import { loadEventCatalogue, type EventTypeSpec } from '../../schemas/catalogue/event-catalogue.js';
-import { partitionKey } from '../../processors/runtime/processor.types.js';
+import type { ProjectionName } from '../../processors/host/projection-registry.js';
+import { projectionProgress as progressOf } from '../../processors/host/projection-progress.js';
 
 const root = repoRoot();
 const tsx = path.join(root, 'node_modules/.bin/tsx');
@@ -21,7 +17,8 @@ const tsx = path.join(root, 'node_modules/.bin/tsx');
  * folder, for tests that kill, pause or flood things without touching the suite's stack.
  */
 export async function startPrivateStack(base: number, extra: Record<string, string> = {}) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'bb-platform-'));
+  // One folder per base port: a run that died before stopping its stack is cleaned up by the next.
+  const dataDir = path.join(root, '.data', `private-${base}`);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     BACKBEAT_DATA_DIR: dataDir,
@@ -46,7 +43,15 @@ export async function startPrivateStack(base: number, extra: Record<string, stri
     delete env[k];
   const config = loadConfig(env);
   const stack = createStack(config);
-  await stack.up();
+  await stack.down();
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  try {
+    await stack.up();
+  } catch (err) {
+    await stack.down(); // leave nothing half-started behind
+    throw err;
+  }
   const clickhouse = await openClickHouse(config.clickhouse);
   await migrate(clickhouse.client);
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
@@ -105,7 +110,9 @@ export function runSimulator(
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('exit', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
+      // The summary is the last top-level JSON object on stdout (pretty-printed).
+      const at = out.lastIndexOf('\n{');
+      const last = at >= 0 ? out.slice(at + 1) : out.trim();
       if (code !== 0)
         return reject(
           new Error(`simulator exited ${code}: ${err.slice(-2000)} ${out.slice(-2000)}`),
@@ -119,47 +126,13 @@ export function runSimulator(
   });
 }
 
-/** Per projection: messages its sink has applied and messages in its topics (high - low). */
-export async function projectionProgress(
+/** Per projection: messages its sink has applied and messages in its topics. */
+export function projectionProgress(
   config: AppConfig,
   deps: { redis: Redis; clickhouse: ClickHouseHandle },
   names: readonly ProjectionName[],
 ) {
-  const catalogue = loadEventCatalogue();
-  const admin = new Kafka({
-    clientId: 'test-progress',
-    brokers: config.kafka.brokers,
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
-    const out: Record<string, { done: number; total: number }> = {};
-    for (const name of names) {
-      const entry = PROJECTIONS[name];
-      const generation = entry.store === 'redis' ? await currentGeneration(deps.redis, name) : 1;
-      const sink = entry.sink(
-        { redis: deps.redis, clickhouse: deps.clickhouse.client },
-        { generation, dedupTtlSeconds: 1 },
-      );
-      const parts: { topic: string; partition: number; low: number; high: number }[] = [];
-      for (const t of entry.projection.types) {
-        const topic = (catalogue[t] as EventTypeSpec).topic;
-        for (const o of await admin.fetchTopicOffsets(topic))
-          parts.push({ topic, partition: o.partition, low: Number(o.low), high: Number(o.high) });
-      }
-      const stored = await sink.readOffsets(parts);
-      out[name] = {
-        total: parts.reduce((a, p) => a + p.high - p.low, 0),
-        done: parts.reduce(
-          (a, p) => a + Math.max(0, (stored.get(partitionKey(p)) ?? p.low - 1) + 1 - p.low),
-          0,
-        ),
-      };
-    }
-    return out;
-  } finally {
-    await admin.disconnect();
-  }
+  return progressOf(config.kafka, { redis: deps.redis, clickhouse: deps.clickhouse.client }, names);
 }
 
 /** Every data key of a Redis projection generation, with its value, keyed without the prefix. */
