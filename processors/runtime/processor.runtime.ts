@@ -123,10 +123,12 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
     const ranges = rangesOf(raw);
     const prepared = await retrying('decode', () => prepare(raw));
     if (!prepared) return;
-    const wrote = await retrying('dead-letter write', () =>
-      deps.deadLetters.write(prepared.letters),
-    );
-    if (wrote === undefined && prepared.letters.length) return;
+    // `retrying` answers undefined when it gave up (stopping), so the write must answer a value.
+    const wrote = await retrying('dead-letter write', async () => {
+      await deps.deadLetters.write(prepared.letters);
+      return true;
+    });
+    if (!wrote) return;
     const result = await retrying('sink apply', () => deps.sink.apply(prepared.plan, ranges));
     if (!result) return;
     if (result === 'conflict') {
