@@ -62,6 +62,7 @@ export async function createRdkafkaProducer(config: ProducerConfig) {
           r.value,
           r.key,
           r.timestamp ?? Date.now(),
+          (r.headers ?? []) as Kafka.MessageHeader[],
           (err: Kafka.LibrdKafkaError | null, offset?: Kafka.NumberNullUndefined) => {
             if (err)
               reject(
