@@ -22,8 +22,24 @@ export function createKafkaAdmin(config: {
   let connected: Promise<void> | undefined;
   const connect = () => (connected ??= admin.connect());
 
-  /** Creates the topics that are missing; existing ones are left as they are. */
+  /**
+   * Creates the topics that are missing; existing ones are left as they are. A broker that has
+   * just started can answer metadata requests before it hosts new partitions: retriable KafkaJS
+   * errors are retried for a while.
+   */
   async function ensureTopics(topics: readonly TopicSpec[]): Promise<string[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await createMissing(topics);
+      } catch (err) {
+        const e = err as { retriable?: boolean; type?: string };
+        if (attempt >= 20 || !(e.retriable || e.type === 'TOPIC_ALREADY_EXISTS')) throw err;
+        await new Promise((r) => setTimeout(r, 250 * Math.min(8, attempt + 1)));
+      }
+    }
+  }
+
+  async function createMissing(topics: readonly TopicSpec[]): Promise<string[]> {
     await connect();
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.topic));

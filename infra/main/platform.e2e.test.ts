@@ -80,7 +80,9 @@ describe('the main job', () => {
         () => out.includes('Traffic sent; projections caught up'),
         180_000,
         'traffic to be applied',
-      );
+      ).catch((err) => {
+        throw new Error(`${(err as Error).message}\n${out.slice(-4000)}`);
+      });
       const metrics = await (await fetch(`${base}/metrics`)).text();
       assert.match(metrics, /^process_resident_memory_bytes\{service="backbeat-main"\} \d+/m);
       assert.match(
