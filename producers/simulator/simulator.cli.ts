@@ -76,7 +76,12 @@ async function run(opts: SimulatorOptions): Promise<number> {
   bar.start(manifest.counts.total, 0, { eps: 0, rejected: 0 });
   const answered = (s: SendStats) => s.accepted + s.duplicates + s.rejected + s.dropped;
   const sender = createTrafficSender(
-    { seed: params.seed, rate: opts.rate },
+    // The gateway takes at most 500 events per request (GATEWAY_MAX_EVENTS): keep HTTP sends within it.
+    {
+      seed: params.seed,
+      rate: opts.rate,
+      ...(opts.transport === 'http' ? { maxCombined: 500 } : {}),
+    },
     {
       transport,
       onProgress: (s) =>
