@@ -1,0 +1,87 @@
+/**
+ * Smoke test of the benchmark harness: runs every benchmark once at tiny sizes (`--quick
+ * --runs 1`), each on its own private stack, so that none of them rots. It checks that every
+ * benchmark ran and wrote its table, not the numbers (this machine is shared and noisy; the
+ * numbers are what `npm run bench` is for).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { repoRoot } from '../common/config/app.config.js';
+import { BENCHMARK_NAMES } from './lib/args.js';
+import type { BenchResult } from './lib/report.js';
+
+const root = repoRoot();
+const out = mkdtempSync(path.join(tmpdir(), 'bb-bench-smoke-'));
+after(() => rmSync(out, { recursive: true, force: true }));
+
+function runBench(
+  args: string[],
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(root, 'bench/bench.cli.ts'), ...args],
+      {
+        cwd: root,
+        env: { ...process.env, FORCE_COLOR: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('npm run bench', { timeout: 480_000 }, () => {
+  it('refuses a bad flag with exit 2, naming it', async () => {
+    const r = await runBench(['--runs', 'many'], 30_000);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--runs must be an integer/);
+  });
+
+  it('runs every benchmark at tiny sizes and writes the table', async () => {
+    const r = await runBench(
+      ['--quick', '--runs', '1', '--base-port', '48200', '--out', out],
+      450_000,
+    );
+    assert.equal(r.code, 0, `bench exited ${r.code}:\n${r.stderr.slice(-4000)}`);
+    const files = readdirSync(out);
+    const all = files.find((f) => f.endsWith('-all.json'));
+    assert.ok(all, `no combined result in ${files.join(', ')}`);
+    const results = JSON.parse(readFileSync(path.join(out, all), 'utf8')) as BenchResult[];
+    assert.deepEqual(
+      results.map((x) => x.name),
+      [...BENCHMARK_NAMES],
+    );
+    for (const x of results) assert.equal(x.failed, undefined, `${x.name}: ${x.failed}`);
+    const figures = new Set(results.flatMap((x) => x.rows.map((row) => row.figure)));
+    for (const f of ['1', '2', '2b', '3', '3b', '4', '4b', '4c', '5', '5c', '6', '7', 'M'])
+      assert.ok(figures.has(f), `figure ${f} missing from ${[...figures].join(', ')}`);
+    for (const x of results)
+      for (const row of x.rows) {
+        assert.ok(
+          row.values.length >= 1 && row.values.every((v) => Number.isFinite(v) && v > 0),
+          `${row.figure} ${row.what}: ${row.values}`,
+        );
+        if (row.anchor)
+          assert.ok(
+            row.anchor.values.every((v) => Number.isFinite(v) && v > 0),
+            `anchor of ${row.figure}`,
+          );
+      }
+    assert.match(r.stdout, /\| 1 \| SDK Kafka transport/);
+    assert.ok(files.some((f) => f.endsWith('-sdk-produce.md')));
+  });
+});

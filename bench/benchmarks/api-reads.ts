@@ -1,0 +1,197 @@
+/**
+ * Figure 5: the read API's hot reads (GET /v1/tracks/:id and GET /v1/me/recently-played, half
+ * each, over the projections of a simulated week) in req/s and p99 at peak, against a bare
+ * node:http handler doing the same Redis reads (bench/servers/bare-reads.server.ts) under the
+ * same autocannon load; then the API's p99 at a fixed 5k req/s.
+ */
+import { loadConfig } from '../../common/config/app.config.js';
+import { mintToken } from '../../api/app/auth/api-token.js';
+import type { ProjectionName } from '../../processors/host/projection-registry.js';
+import { bySize, type BenchContext, type BenchOutput, type Benchmark } from '../lib/context.js';
+import type { AutocannonRequest } from 'autocannon';
+import { runLoad, type LoadResult } from '../lib/load.js';
+import { spawnNode, waitHttpOk } from '../lib/procs.js';
+import { spread } from '../lib/stats.js';
+import { timeBar } from '../lib/progress.js';
+import { startApiProc, startProcessorProcs, waitAllApplied } from '../lib/services.js';
+import { startBenchStack } from '../lib/stack.js';
+import { prefill } from './processors.js';
+
+const READ_PROJECTIONS: ProjectionName[] = ['user-state', 'play-counts', 'catalogue'];
+
+export const apiReads: Benchmark = {
+  name: 'api-reads',
+  title: 'API hot reads vs a bare node:http handler with the same Redis reads',
+  async run(ctx: BenchContext): Promise<BenchOutput> {
+    const events = bySize(ctx.size, { quick: 20_000, small: 200_000, full: 1_000_000 });
+    const seconds = bySize(ctx.size, { quick: 2, small: 10, full: 20 });
+    const connections = bySize(ctx.size, { quick: 10, small: 50, full: 50 });
+    const fixedRate = bySize(ctx.size, { quick: 500, small: 5000, full: 5000 });
+    const s = await startBenchStack(ctx.basePort);
+    try {
+      const prof = ctx.profileDir ? { profileDir: ctx.profileDir } : {};
+      const { meta } = await prefill(ctx, s, events);
+      const procs = await startProcessorProcs(s, READ_PROJECTIONS);
+      const bar = ctx.progress.bar('projections', 1, 'events');
+      await waitAllApplied(s, READ_PROJECTIONS, {
+        procs: [...procs.values()],
+        onProgress: (d, t) => (bar.setTotal(t), bar.update(d)),
+      });
+      bar.stop();
+      await Promise.all([...procs.values()].map((p) => p.stop()));
+
+      const config = loadConfig(s.env);
+      const tokens = meta.users
+        .slice(0, 2000)
+        .map((u) =>
+          mintToken({ role: 'user', sub: u, ttlSeconds: 24 * 3600 }, config.api.tokenSecret),
+        );
+      const tracks = meta.tracks;
+      if (!tokens.length || !tracks.length)
+        throw new Error('the workload has no users or tracks to read');
+      let i = 0;
+      const requests = [
+        {
+          method: 'GET',
+          setupRequest: (req: AutocannonRequest) => {
+            const n = i++;
+            if (n % 2 === 0) {
+              req.path = `/v1/tracks/${encodeURIComponent(tracks[(n >> 1) % tracks.length] as string)}`;
+              req.headers = {};
+            } else {
+              req.path = '/v1/me/recently-played?limit=20';
+              req.headers = { authorization: `Bearer ${tokens[(n >> 1) % tokens.length]}` };
+            }
+            return req;
+          },
+        },
+      ];
+      const api = await startApiProc(s, prof);
+      const barePort = s.base + 85;
+      const bareProc = spawnNode(
+        'bare-reads',
+        'bench/servers/bare-reads.server.ts',
+        [String(barePort)],
+        s.env,
+        prof,
+      );
+      const bareUrl = `http://127.0.0.1:${barePort}`;
+      await waitHttpOk(`${bareUrl}/healthz`, bareProc);
+      // Sanity: both answer the same reads with 200.
+      for (const url of [api.url, bareUrl]) {
+        const r1 = await fetch(`${url}/v1/tracks/${encodeURIComponent(tracks[0] as string)}`);
+        const r2 = await fetch(`${url}/v1/me/recently-played?limit=20`, {
+          headers: { authorization: `Bearer ${tokens[0]}` },
+        });
+        await r1.arrayBuffer();
+        await r2.arrayBuffer();
+        if (r1.status !== 200 || r2.status !== 200)
+          throw new Error(`${url} answered ${r1.status} and ${r2.status} to the hot reads`);
+      }
+      // Warm-up (JIT, connections) for both.
+      const warm = ctx.size === 'quick' ? 1 : 3;
+      await runLoad({ url: api.url, connections, duration: warm, requests });
+      await runLoad({ url: bareUrl, connections, duration: warm, requests });
+
+      const apiRps: number[] = [];
+      const bareRps: number[] = [];
+      const apiP99: number[] = [];
+      const bareP99: number[] = [];
+      const fixedP99: number[] = [];
+      const fixedAchieved: number[] = [];
+      const details: unknown[] = [];
+      const check = (what: string, r: LoadResult) => {
+        if (r.non2xx + r.errors > r.requests * 0.001)
+          throw new Error(
+            `${what}: ${r.non2xx} non-2xx and ${r.errors} errors of ${r.requests}: ${JSON.stringify(r.status)}`,
+          );
+      };
+      for (let run = 1; run <= ctx.runs; run++) {
+        ctx.progress.log(
+          `run ${run}/${ctx.runs}: API and bare handler at peak, API at ${fixedRate} req/s`,
+        );
+        const order = run % 2 ? (['api', 'bare'] as const) : (['bare', 'api'] as const);
+        const got: Record<string, LoadResult> = {};
+        for (const side of order) {
+          const b = timeBar(ctx.progress, `run ${run} ${side} peak`, seconds);
+          got[side] = await runLoad({
+            url: side === 'api' ? api.url : bareUrl,
+            connections,
+            duration: seconds,
+            requests,
+          });
+          b.stop();
+          check(side, got[side] as LoadResult);
+        }
+        const b = timeBar(ctx.progress, `run ${run} api @ ${fixedRate}/s`, seconds);
+        const fixed = await runLoad({
+          url: api.url,
+          connections,
+          duration: seconds,
+          overallRate: fixedRate,
+          requests,
+        });
+        b.stop();
+        check('api at fixed rate', fixed);
+        const a = got.api as LoadResult;
+        const bare = got.bare as LoadResult;
+        apiRps.push(a.req_per_s);
+        bareRps.push(bare.req_per_s);
+        apiP99.push(a.p99_ms);
+        bareP99.push(bare.p99_ms);
+        fixedP99.push(fixed.p99_ms);
+        fixedAchieved.push(fixed.req_per_s);
+        details.push({ run, api: a, bare, api_fixed_rate: { rate: fixedRate, ...fixed } });
+        ctx.progress.log(
+          `run ${run}: API ${Math.round(a.req_per_s)} req/s (p99 ${a.p99_ms} ms), bare ${Math.round(bare.req_per_s)} req/s (p99 ${bare.p99_ms} ms), API p99 ${fixed.p99_ms} ms at ${Math.round(fixed.req_per_s)} req/s`,
+        );
+      }
+      await bareProc.stop();
+      await api.proc.stop();
+      return {
+        rows: [
+          {
+            figure: '5',
+            what: 'API hot reads, req/s at peak',
+            unit: 'req/s',
+            values: apiRps,
+            anchor: { what: 'bare node:http, same reads', unit: 'req/s', values: bareRps },
+            target: { on: 'ratio', op: '>=', bound: 0.5 },
+          },
+          {
+            figure: '5b',
+            what: 'API p99 at peak',
+            unit: 'ms',
+            values: apiP99,
+            anchor: { what: 'bare p99 at peak', unit: 'ms', values: bareP99 },
+          },
+          {
+            figure: '5c',
+            what: `API p99 at ${fixedRate} req/s`,
+            unit: 'ms',
+            note: `achieved ${Math.round(spread(fixedAchieved)?.median ?? 0)} req/s`,
+            values: fixedP99,
+            target: { on: 'value', op: '<=', bound: 10 },
+          },
+        ],
+        parameters: {
+          events: meta.events,
+          mix: 'GET /v1/tracks/:id (catalogue doc + counts) and GET /v1/me/recently-played?limit=20 (user token), alternating',
+          tracks: tracks.length,
+          users: tokens.length,
+          connections,
+          seconds_per_load: seconds,
+          fixed_rate: fixedRate,
+          load_driver: 'autocannon (in the bench process, same options for both sides)',
+          log_level: 'warn (request logs are info: not written)',
+        },
+        notes: [
+          'The bare handler uses the same readers (processors/*/…reader.ts) and token check; what the ratio prices is Express, the middleware (request ids, metrics, logging), ETags and problem+json.',
+        ],
+        details,
+      };
+    } finally {
+      await s.stop();
+    }
+  },
+};

@@ -1,0 +1,161 @@
+/**
+ * Backbeat's services on a bench stack, each its own process from its real entry point:
+ * the ingest gateway, one processors process per projection, the read API. And the waits a
+ * benchmark needs: until every projection has applied its topics.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  PROJECTION_NAMES,
+  type ProjectionName,
+} from '../../processors/host/projection-registry.js';
+import { projectionProgress } from '../../test/helpers/platform.helper.js';
+import type { BenchStack } from './stack.js';
+import { spawnNode, waitHttpOk, type Proc } from './procs.js';
+
+export const GATEWAY_KEY = 'backbeat-bench-key';
+
+export interface ServiceOpts {
+  profileDir?: string;
+  env?: Record<string, string>;
+}
+
+export async function startGatewayProc(
+  s: BenchStack,
+  opts: ServiceOpts = {},
+): Promise<{ proc: Proc; url: string }> {
+  const port = s.base + 90;
+  const proc = spawnNode(
+    'gateway',
+    'producers/gateway/gateway.main.ts',
+    [],
+    { ...s.env, GATEWAY_PORT: String(port), GATEWAY_API_KEYS: `bench:${GATEWAY_KEY}`, ...opts.env },
+    opts,
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitHttpOk(`${url}/readyz`, proc);
+  return { proc, url };
+}
+
+/** One processors process per projection (PROCESSORS=<name>), the scale-out layout. */
+export async function startProcessorProcs(
+  s: BenchStack,
+  names: readonly ProjectionName[] = PROJECTION_NAMES,
+  opts: ServiceOpts = {},
+): Promise<Map<ProjectionName, Proc>> {
+  const procs = new Map<ProjectionName, Proc>();
+  for (const [i, name] of names.entries()) {
+    const metricsPort = s.base + 40 + i;
+    const proc = spawnNode(
+      `processors-${name}`,
+      'processors/host/processors.main.ts',
+      ['--instance', `bench-${name}`],
+      { ...s.env, PROCESSORS: name, METRICS_PORT: String(metricsPort), ...opts.env },
+      opts,
+    );
+    procs.set(name, proc);
+  }
+  for (const [i, name] of names.entries())
+    await waitHttpOk(`http://127.0.0.1:${s.base + 40 + i}/healthz`, procs.get(name) as Proc);
+  return procs;
+}
+
+export async function startApiProc(
+  s: BenchStack,
+  opts: ServiceOpts = {},
+): Promise<{ proc: Proc; url: string }> {
+  const port = s.base + 80;
+  const proc = spawnNode(
+    'api',
+    'api/app/api.main.ts',
+    [],
+    { ...s.env, API_PORT: String(port), ...opts.env },
+    opts,
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitHttpOk(`${url}/healthz`, proc);
+  return { proc, url };
+}
+
+export type Progress = Record<string, { done: number; total: number }>;
+
+export async function progressOf(
+  s: BenchStack,
+  names: readonly ProjectionName[] = PROJECTION_NAMES,
+): Promise<Progress> {
+  return projectionProgress(s.config, { redis: s.redis, clickhouse: s.clickhouse }, names);
+}
+
+/**
+ * Polls until every projection has applied all messages of its topics; resolves with the time
+ * it happened (performance.now()). Fails when a process exits or nothing moves for `stallMs`.
+ */
+export async function waitAllApplied(
+  s: BenchStack,
+  names: readonly ProjectionName[],
+  opts: {
+    procs?: readonly Proc[];
+    everyMs?: number;
+    stallMs?: number;
+    onProgress?: (done: number, total: number) => void;
+    /** Filled with the time (performance.now()) each projection first had everything applied. */
+    finished?: Map<string, number>;
+  } = {},
+): Promise<number> {
+  let last = -1;
+  let lastMove = performance.now();
+  for (;;) {
+    const p = await progressOf(s, names);
+    const done = Object.values(p).reduce((a, x) => a + Math.min(x.done, x.total), 0);
+    const total = Object.values(p).reduce((a, x) => a + x.total, 0);
+    opts.onProgress?.(done, total);
+    for (const [name, x] of Object.entries(p))
+      if (x.done >= x.total && !opts.finished?.has(name))
+        opts.finished?.set(name, performance.now());
+    if (done >= total) return performance.now();
+    for (const proc of opts.procs ?? [])
+      if (proc.exited())
+        throw new Error(
+          `${proc.name} exited (code ${proc.child.exitCode}, signal ${proc.child.signalCode}) at ${done}/${total}:\n${proc.output().slice(-3000)}`,
+        );
+    if (done !== last) {
+      last = done;
+      lastMove = performance.now();
+    } else if (performance.now() - lastMove > (opts.stallMs ?? 180_000)) {
+      throw new Error(
+        `no progress for ${Math.round((opts.stallMs ?? 180_000) / 1000)} s at ${done}/${total}: ${JSON.stringify(p)}` +
+          (opts.procs ?? [])
+            .map((x) => `\n--- ${x.name} (last output):\n${x.output().slice(-1500)}`)
+            .join(''),
+      );
+    }
+    await sleep(opts.everyMs ?? 250);
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Pids of the stack's own services (Kafka, Redis, the chDB server, the registry). */
+export function stackPids(s: BenchStack): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of ['kafka', 'redis', 'clickhouse', 'registry']) {
+    try {
+      out[name] = Number(
+        readFileSync(path.join(s.config.stack.dataDir, 'run', `${name}.pid`), 'utf8').trim(),
+      );
+    } catch {
+      // not started by this stack
+    }
+  }
+  return out;
+}
