@@ -45,6 +45,15 @@ if (!files.length) {
   console.error('run-tests: no test files matched');
   process.exit(1);
 }
+// A test that leaves a handle open (a socket, a child's pipe) would keep its file's process
+// alive after its last test: --test-force-exit ends each file once its tests and hooks are done,
+// --test-timeout bounds any test that sets no timeout of its own, and the watchdog below bounds
+// the whole run, so CI gets an answer instead of an over-time kill.
+const RUN_LIMIT_MS = Number(process.env.BACKBEAT_TEST_RUN_LIMIT_MS ?? 60 * 60_000);
+if (!Number.isInteger(RUN_LIMIT_MS) || RUN_LIMIT_MS <= 0) {
+  console.error('run-tests: BACKBEAT_TEST_RUN_LIMIT_MS must be a positive integer (milliseconds)');
+  process.exit(2);
+}
 const child = spawn(
   process.execPath,
   [
@@ -53,8 +62,28 @@ const child = spawn(
     '--test',
     '--test-reporter=spec',
     '--test-concurrency=1',
+    '--test-force-exit',
+    '--test-timeout=900000',
     ...files.map((f) => path.relative(root, f)),
   ],
-  { cwd: root, stdio: 'inherit' },
+  { cwd: root, stdio: 'inherit', detached: true },
 );
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+const killRun = (sig: NodeJS.Signals) => {
+  try {
+    process.kill(-child.pid!, sig);
+  } catch {
+    /* already gone */
+  }
+};
+const watchdog = setTimeout(() => {
+  console.error(
+    `run-tests: the run exceeded ${RUN_LIMIT_MS} ms (BACKBEAT_TEST_RUN_LIMIT_MS); stopping it as failed`,
+  );
+  killRun('SIGTERM');
+  setTimeout(() => killRun('SIGKILL'), 10_000).unref();
+}, RUN_LIMIT_MS);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => killRun(sig));
+child.on('exit', (code, signal) => {
+  clearTimeout(watchdog);
+  process.exit(code ?? (signal ? 1 : 0));
+});

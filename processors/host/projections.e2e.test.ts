@@ -7,13 +7,11 @@
  * their reasons. Finally rebuild every projection and require equal dumps.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
-import { repoRoot } from '../../common/config/app.config.js';
 import { createSupervisor } from '../../infra/stack/process-supervisor.js';
 import { redisService } from '../../infra/redis/redis.service.js';
 import type { GroundTruthManifest } from '../../producers/simulator/ground-truth.manifest.js';
@@ -24,6 +22,7 @@ import {
   projectionProgress,
   runSimulator,
   spawnProcessors,
+  spawnTs,
   startPrivateStack,
   type PrivateStack,
 } from '../../test/helpers/platform.helper.js';
@@ -36,7 +35,6 @@ import { DLQ_TOPIC } from '../runtime/dead-letter.js';
 const EVENTS = Number(process.env.BACKBEAT_EXACTNESS_EVENTS ?? 200_000);
 const DUPLICATES = 1000;
 const GARBAGE = 25;
-const root = repoRoot();
 
 let s: PrivateStack;
 let manifest: GroundTruthManifest;
@@ -50,7 +48,11 @@ before(async () => {
   });
 });
 after(async () => {
-  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+  await Promise.all(
+    procs
+      .filter((p) => p.exitCode === null && p.signalCode === null)
+      .map((p) => new Promise((done) => p.once('exit', done).kill('SIGKILL'))),
+  );
   await s?.down();
 });
 
@@ -147,7 +149,10 @@ describe(
         300_000,
         '30% applied',
       );
-      procs[1]!.kill('SIGKILL');
+      const killed = procs[1]!;
+      const gone = new Promise((done) => killed.once('exit', (_code, signal) => done(signal)));
+      killed.kill('SIGKILL');
+      assert.equal(await gone, 'SIGKILL', 'instance b died of SIGKILL, mid-batch');
       await eventually(
         async () => (await overall()).done > (await overall()).total * 0.6,
         300_000,
@@ -300,11 +305,9 @@ describe(
       };
       const chBefore = await chDump();
       const out = await new Promise<string>((resolve, reject) => {
-        const child = spawn(
-          path.join(root, 'node_modules/.bin/tsx'),
-          [path.join(root, 'processors/rebuild/rebuild.cli.ts'), 'all', '--quiet'],
-          { cwd: root, env: s.env, stdio: ['ignore', 'pipe', 'pipe'] },
-        );
+        const child = spawnTs('processors/rebuild/rebuild.cli.ts', ['all', '--quiet'], {
+          env: s.env,
+        });
         let o = '';
         child.stdout.on('data', (d) => (o += d));
         child.stderr.on('data', (d) => (o += d));

@@ -10,7 +10,26 @@ import type { ProjectionName } from '../../processors/host/projection-registry.j
 import { projectionProgress as progressOf } from '../../processors/host/projection-progress.js';
 
 const root = repoRoot();
-const tsx = path.join(root, 'node_modules/.bin/tsx');
+
+/**
+ * Runs a TypeScript entry point in one Node process (`node --import tsx`). Not through
+ * `node_modules/.bin/tsx`: that wrapper runs the script in a second process and cannot pass on a
+ * SIGKILL, so killing it would leave the real process running (and holding the test's pipes).
+ */
+export function spawnTs(
+  file: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): ChildProcess & {
+  stdout: NonNullable<ChildProcess['stdout']>;
+  stderr: NonNullable<ChildProcess['stderr']>;
+} {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(root, file), ...args], {
+    cwd: root,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }) as ReturnType<typeof spawnTs>;
+}
 
 /**
  * A whole private stack (Kafka, Redis, chDB server, registry) on ports base+N and a temp data
@@ -79,18 +98,12 @@ export function spawnProcessors(
   instance: string,
   metricsPort: number,
 ): ChildProcess & { output: () => string } {
-  const child = spawn(
-    tsx,
-    [path.join(root, 'processors/host/processors.main.ts'), '--instance', instance],
-    {
-      cwd: root,
-      env: { ...env, METRICS_PORT: String(metricsPort) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawnTs('processors/host/processors.main.ts', ['--instance', instance], {
+    env: { ...env, METRICS_PORT: String(metricsPort) },
+  });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
   return Object.assign(child, { output: () => out });
 }
 
@@ -100,11 +113,7 @@ export function runSimulator(
   args: string[],
 ): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [path.join(root, 'producers/simulator/simulator.cli.ts'), ...args], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnTs('producers/simulator/simulator.cli.ts', args, { env });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
