@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { createHttpMetrics } from '../../common/metrics/metrics.js';
 import type { Logger } from '../../common/logging/logger.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -22,19 +23,7 @@ export function routeLabel(req: Request): string {
  * `http_request_duration_seconds{route,method}`.
  */
 export function httpObservability(deps: { logger: Logger; registry: Registry }): RequestHandler {
-  const requests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests by route template, method and status',
-    labelNames: ['route', 'method', 'status'],
-    registers: [deps.registry],
-  });
-  const latency = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Time to answer an HTTP request, by route template and method',
-    labelNames: ['route', 'method'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [deps.registry],
-  });
+  const { requests, latency } = createHttpMetrics(deps.registry);
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     const given = req.get('X-Request-Id');
@@ -50,6 +39,9 @@ export function httpObservability(deps: { logger: Logger; registry: Registry }):
       const status = aborted && !res.headersSent ? 'aborted' : String(res.statusCode);
       requests.inc({ route, method: req.method, status });
       latency.observe({ route, method: req.method }, seconds);
+      const level =
+        res.statusCode >= 500 ? (res.statusCode === 503 ? 'warn' : 'error') : ('info' as const);
+      if (!deps.logger.isLevelEnabled(level)) return; // no line object when the level drops it
       const line = {
         request_id: id,
         method: req.method,
@@ -63,9 +55,7 @@ export function httpObservability(deps: { logger: Logger; registry: Registry }):
         ...(aborted ? { aborted: true } : {}),
       };
       // 500 is a bug; 503 (a store away) is an outage, logged where it is detected as well.
-      if (res.statusCode >= 500 && res.statusCode !== 503) deps.logger.error(line, 'request');
-      else if (res.statusCode >= 500) deps.logger.warn(line, 'request');
-      else deps.logger.info(line, 'request');
+      deps.logger[level](line, 'request');
     };
     res.once('finish', () => finish(false));
     res.once('close', () => finish(!res.writableFinished));

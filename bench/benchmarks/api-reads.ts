@@ -2,7 +2,9 @@
  * Figure 5: the read API's hot reads (GET /v1/tracks/:id and GET /v1/me/recently-played, half
  * each, over the projections of a simulated week) in req/s and p99 at peak, against a bare
  * node:http handler doing the same Redis reads (bench/servers/bare-reads.server.ts) under the
- * same autocannon load; then the API's p99 at a fixed 5k req/s.
+ * same autocannon load; then the API's p99 at a fixed 5k req/s. Beside them, the same two routes
+ * with the same per-request work on fastify (bench/servers/fastify-reads.server.ts): would a
+ * faster framework than express clear the target?
  */
 import { loadConfig } from '../../common/config/app.config.js';
 import { mintToken } from '../../api/app/auth/api-token.js';
@@ -77,8 +79,19 @@ export const apiReads: Benchmark = {
       );
       const bareUrl = `http://127.0.0.1:${barePort}`;
       await waitHttpOk(`${bareUrl}/healthz`, bareProc);
-      // Sanity: both answer the same reads with 200.
-      for (const url of [api.url, bareUrl]) {
+      const fastifyPort = s.base + 86;
+      const fastifyProc = spawnNode(
+        'fastify-reads',
+        'bench/servers/fastify-reads.server.ts',
+        [String(fastifyPort)],
+        s.env,
+        prof,
+      );
+      const fastifyUrl = `http://127.0.0.1:${fastifyPort}`;
+      await waitHttpOk(`${fastifyUrl}/healthz`, fastifyProc);
+      const urls = { api: api.url, bare: bareUrl, fastify: fastifyUrl };
+      // Sanity: all answer the same reads with 200.
+      for (const url of Object.values(urls)) {
         const r1 = await fetch(`${url}/v1/tracks/${encodeURIComponent(tracks[0] as string)}`);
         const r2 = await fetch(`${url}/v1/me/recently-played?limit=20`, {
           headers: { authorization: `Bearer ${tokens[0]}` },
@@ -90,15 +103,18 @@ export const apiReads: Benchmark = {
       }
       // Warm-up (JIT, connections) for both.
       const warm = ctx.size === 'quick' ? 1 : 3;
-      await runLoad({ url: api.url, connections, duration: warm, requests });
-      await runLoad({ url: bareUrl, connections, duration: warm, requests });
+      for (const url of Object.values(urls))
+        await runLoad({ url, connections, duration: warm, requests });
 
       const apiRps: number[] = [];
       const bareRps: number[] = [];
       const apiP99: number[] = [];
       const bareP99: number[] = [];
+      const fastifyRps: number[] = [];
+      const fastifyP99: number[] = [];
       const fixedP99: number[] = [];
       const fixedAchieved: number[] = [];
+      const fastifyFixedP99: number[] = [];
       const details: unknown[] = [];
       const check = (what: string, r: LoadResult) => {
         if (r.non2xx + r.errors > r.requests * 0.001)
@@ -108,44 +124,58 @@ export const apiReads: Benchmark = {
       };
       for (let run = 1; run <= ctx.runs; run++) {
         ctx.progress.log(
-          `run ${run}/${ctx.runs}: API and bare handler at peak, API at ${fixedRate} req/s`,
+          `run ${run}/${ctx.runs}: API, bare handler and fastify at peak, API and fastify at ${fixedRate} req/s`,
         );
-        const order = run % 2 ? (['api', 'bare'] as const) : (['bare', 'api'] as const);
+        const sides = ['api', 'bare', 'fastify'] as const;
+        // Rotate the order run by run, so no side always runs first (or last) on a warm machine.
+        const order = sides.map((_, k) => sides[(k + run - 1) % sides.length]!);
         const got: Record<string, LoadResult> = {};
         for (const side of order) {
           const b = timeBar(ctx.progress, `run ${run} ${side} peak`, seconds);
-          got[side] = await runLoad({
-            url: side === 'api' ? api.url : bareUrl,
-            connections,
-            duration: seconds,
-            requests,
-          });
+          got[side] = await runLoad({ url: urls[side], connections, duration: seconds, requests });
           b.stop();
           check(side, got[side] as LoadResult);
         }
-        const b = timeBar(ctx.progress, `run ${run} api @ ${fixedRate}/s`, seconds);
-        const fixed = await runLoad({
-          url: api.url,
-          connections,
-          duration: seconds,
-          overallRate: fixedRate,
-          requests,
-        });
-        b.stop();
-        check('api at fixed rate', fixed);
+        const atRate = async (side: 'api' | 'fastify') => {
+          const b = timeBar(ctx.progress, `run ${run} ${side} @ ${fixedRate}/s`, seconds);
+          const r = await runLoad({
+            url: urls[side],
+            connections,
+            duration: seconds,
+            overallRate: fixedRate,
+            requests,
+          });
+          b.stop();
+          check(`${side} at fixed rate`, r);
+          return r;
+        };
+        const fixed = await atRate('api');
+        const fastifyFixed = await atRate('fastify');
         const a = got.api as LoadResult;
         const bare = got.bare as LoadResult;
+        const f = got.fastify as LoadResult;
+        fastifyRps.push(f.req_per_s);
+        fastifyP99.push(f.p99_ms);
+        fastifyFixedP99.push(fastifyFixed.p99_ms);
         apiRps.push(a.req_per_s);
         bareRps.push(bare.req_per_s);
         apiP99.push(a.p99_ms);
         bareP99.push(bare.p99_ms);
         fixedP99.push(fixed.p99_ms);
         fixedAchieved.push(fixed.req_per_s);
-        details.push({ run, api: a, bare, api_fixed_rate: { rate: fixedRate, ...fixed } });
+        details.push({
+          run,
+          api: a,
+          bare,
+          fastify: f,
+          api_fixed_rate: { rate: fixedRate, ...fixed },
+          fastify_fixed_rate: { rate: fixedRate, ...fastifyFixed },
+        });
         ctx.progress.log(
-          `run ${run}: API ${Math.round(a.req_per_s)} req/s (p99 ${a.p99_ms} ms), bare ${Math.round(bare.req_per_s)} req/s (p99 ${bare.p99_ms} ms), API p99 ${fixed.p99_ms} ms at ${Math.round(fixed.req_per_s)} req/s`,
+          `run ${run}: API ${Math.round(a.req_per_s)} req/s (p99 ${a.p99_ms} ms), bare ${Math.round(bare.req_per_s)} req/s (p99 ${bare.p99_ms} ms), fastify ${Math.round(f.req_per_s)} req/s (p99 ${f.p99_ms} ms); at ${fixedRate}/s: API p99 ${fixed.p99_ms} ms, fastify p99 ${fastifyFixed.p99_ms} ms`,
         );
       }
+      await fastifyProc.stop();
       await bareProc.stop();
       await api.proc.stop();
       return {
@@ -173,6 +203,28 @@ export const apiReads: Benchmark = {
             values: fixedP99,
             target: { on: 'value', op: '<=', bound: 10 },
           },
+          {
+            figure: '5d',
+            what: 'same routes and per-request work on fastify (library comparison), req/s at peak',
+            unit: 'req/s',
+            values: fastifyRps,
+            anchor: { what: 'bare node:http, same reads', unit: 'req/s', values: bareRps },
+            target: { on: 'ratio', op: '>=', bound: 0.5 },
+          },
+          {
+            figure: '5e',
+            what: 'fastify p99 at peak',
+            unit: 'ms',
+            values: fastifyP99,
+            anchor: { what: 'bare p99 at peak', unit: 'ms', values: bareP99 },
+          },
+          {
+            figure: '5f',
+            what: `fastify p99 at ${fixedRate} req/s`,
+            unit: 'ms',
+            values: fastifyFixedP99,
+            target: { on: 'value', op: '<=', bound: 10 },
+          },
         ],
         parameters: {
           events: meta.events,
@@ -187,6 +239,7 @@ export const apiReads: Benchmark = {
         },
         notes: [
           'The bare handler uses the same readers (processors/*/…reader.ts) and token check; what the ratio prices is Express, the middleware (request ids, metrics, logging), ETags and problem+json.',
+          'Rows 5d-5f: the same two routes on fastify 5 with the same per-request work (request id, the two HTTP metrics, a log line when info is on, ETag + Cache-Control + 304, token check, problem+json), in bench/servers/fastify-reads.server.ts; the express API is what ships.',
         ],
         details,
       };

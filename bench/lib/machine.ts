@@ -97,6 +97,7 @@ export function versions(): Record<string, string> {
     express: pkgVersion('express'),
     avsc: pkgVersion('avsc'),
     autocannon: pkgVersion('autocannon'),
+    fastify: pkgVersion('fastify'),
   };
 }
 

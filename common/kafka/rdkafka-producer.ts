@@ -51,7 +51,9 @@ export async function createRdkafkaProducer(config: ProducerConfig) {
         : resolve(),
     ),
   );
-  producer.setPollInterval(50);
+  // Delivery reports arrive only when polled: every acknowledgement waits up to one interval.
+  // 5 ms keeps that below librdkafka's own linger at a cost of ~200 cheap calls a second.
+  producer.setPollInterval(5);
 
   function send(r: ProducedRecord): Promise<number> {
     return new Promise((resolve, reject) => {

@@ -47,7 +47,11 @@ export async function createPartitionConsumer(
       'metadata.broker.list': config.brokers.join(','),
       'enable.auto.commit': false,
       'enable.auto.offset.store': false,
-      'enable.partition.eof': false,
+      // librdkafka waits up to the consume timeout for each message of a batch, so under steady
+      // traffic a poll returned only once maxBatch messages had arrived (latency maxBatch/rate).
+      // With end-of-partition events, a poll that reaches the end of what the broker holds
+      // takes what is already fetched and returns: full batches under backlog, prompt ones live.
+      'enable.partition.eof': true,
       'fetch.wait.max.ms': 100,
       'max.poll.interval.ms': 600_000,
       rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) => {

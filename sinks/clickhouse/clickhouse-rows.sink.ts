@@ -22,7 +22,27 @@ export function createClickHouseRowsSink(
   },
 ): ProjectionSink<RowsPlan> {
   const sinkId = `${config.name}:${config.table}`;
+  // The offsets this instance last read or wrote per partition, so a batch does not re-read
+  // them (that read scans the table, and slows as it grows). Refreshed on every assignment (the
+  // runtime positions partitions through readOffsets), and forgotten on a conflict, a failed
+  // write, a swap (the guard refusing) and a drop.
+  const known = new Map<string, number>();
   async function readOffsets(partitions: readonly { topic: string; partition: number }[]) {
+    const out = await queryOffsets(partitions);
+    for (const p of partitions) {
+      const k = partitionKey(p);
+      const o = out.get(k);
+      if (o === undefined) known.delete(k);
+      else known.set(k, o);
+    }
+    return out;
+  }
+  async function storedOffsets(ranges: readonly OffsetRange[]) {
+    const unknown = ranges.filter((r) => !known.has(partitionKey(r)));
+    if (unknown.length) await readOffsets(unknown);
+    return known;
+  }
+  async function queryOffsets(partitions: readonly { topic: string; partition: number }[]) {
     const out = new Map<string, number>();
     if (!partitions.length) return out;
     const topics = [...new Set(partitions.map((p) => p.topic))];
@@ -46,47 +66,60 @@ export function createClickHouseRowsSink(
     return out;
   }
 
+  async function write(plan: RowsPlan, ranges: readonly OffsetRange[]) {
+    const token = `${sinkId}:${ranges.map((r) => `${partitionKey(r)}:${r.from}-${r.to}`).join(',')}`;
+    if (plan.rows.length) {
+      await wrap(() =>
+        deps.clickhouse.insert({
+          table: config.table,
+          values: plan.rows,
+          format: 'JSONEachRow',
+          clickhouse_settings: { insert_deduplication_token: token },
+        }),
+      );
+    }
+    // Then the offsets (a crash in between re-reads at most the batch's trailing dead letters).
+    await wrap(() =>
+      deps.clickhouse.insert({
+        table: 'sink_offsets',
+        values: ranges.map((r) => ({
+          sink: sinkId,
+          topic: r.topic,
+          partition: r.partition,
+          offset: r.to,
+        })),
+        format: 'JSONEachRow',
+        clickhouse_settings: { insert_deduplication_token: `${token}:offsets` },
+      }),
+    );
+  }
+
   return {
     name: config.name,
     readOffsets,
     async apply(plan, ranges: readonly OffsetRange[]) {
-      await deps.guard?.();
-      const stored = await readOffsets(ranges);
-      // The batch must continue exactly after the stored offset (see ProjectionSink).
-      if (
-        ranges.some(
-          (r) => stored.has(partitionKey(r)) && stored.get(partitionKey(r)) !== r.from - 1,
-        )
-      )
-        return 'conflict';
-      const token = `${sinkId}:${ranges.map((r) => `${partitionKey(r)}:${r.from}-${r.to}`).join(',')}`;
-      if (plan.rows.length) {
-        await wrap(() =>
-          deps.clickhouse.insert({
-            table: config.table,
-            values: plan.rows,
-            format: 'JSONEachRow',
-            clickhouse_settings: { insert_deduplication_token: token },
-          }),
-        );
+      try {
+        await deps.guard?.();
+        const stored = await storedOffsets(ranges);
+        // The batch must continue exactly after the stored offset (see ProjectionSink).
+        if (
+          ranges.some(
+            (r) => stored.has(partitionKey(r)) && stored.get(partitionKey(r)) !== r.from - 1,
+          )
+        ) {
+          for (const r of ranges) known.delete(partitionKey(r));
+          return 'conflict';
+        }
+        await write(plan, ranges);
+      } catch (err) {
+        for (const r of ranges) known.delete(partitionKey(r));
+        throw err;
       }
-      // Then the offsets (a crash in between re-reads at most the batch's trailing dead letters).
-      await wrap(() =>
-        deps.clickhouse.insert({
-          table: 'sink_offsets',
-          values: ranges.map((r) => ({
-            sink: sinkId,
-            topic: r.topic,
-            partition: r.partition,
-            offset: r.to,
-          })),
-          format: 'JSONEachRow',
-          clickhouse_settings: { insert_deduplication_token: `${token}:offsets` },
-        }),
-      );
+      for (const r of ranges) known.set(partitionKey(r), r.to);
       return 'applied';
     },
     async drop() {
+      known.clear();
       await wrap(() =>
         deps.clickhouse.command({ query: `TRUNCATE TABLE IF EXISTS ${config.table}` }),
       );
