@@ -17,6 +17,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Session } from 'chdb';
+import { EXTERNAL_FUNCTIONS } from '../../common/clickhouse/external-functions.js';
 import type { Logger } from '../../common/logging/logger.js';
 import { ClickHouseServerError, ErrorCode } from './clickhouse-protocol.js';
 import {
@@ -219,60 +220,6 @@ const READ_KINDS = new Set([
   'USE',
   'CHECK',
 ]);
-/** Table functions and functions that read the host's files, run programs or reach the network. */
-const HOST_ACCESS = new Set(
-  [
-    'file',
-    'fileCluster',
-    'url',
-    'urlCluster',
-    's3',
-    's3Cluster',
-    'gcs',
-    'oss',
-    'cosn',
-    'azureBlobStorage',
-    'azureBlobStorageCluster',
-    'hdfs',
-    'hdfsCluster',
-    'executable',
-    'remote',
-    'remoteSecure',
-    'cluster',
-    'clusterAllReplicas',
-    'mysql',
-    'postgresql',
-    'mongodb',
-    'redis',
-    'sqlite',
-    'jdbc',
-    'odbc',
-    'hive',
-    'iceberg',
-    'icebergLocal',
-    'icebergS3',
-    'icebergAzure',
-    'icebergHDFS',
-    'icebergS3Cluster',
-    'icebergAzureCluster',
-    'icebergHDFSCluster',
-    'deltaLake',
-    'deltaLakeLocal',
-    'deltaLakeS3',
-    'deltaLakeAzure',
-    'deltaLakeCluster',
-    'hudi',
-    'hudiCluster',
-    'paimon',
-    'paimonLocal',
-    'paimonS3',
-    'arrowFlight',
-    'arrowflight',
-    'ytsaurus',
-    'prometheusQuery',
-    'timeSeriesSelector',
-  ].map((f) => f.toLowerCase()),
-);
 const EMPTY = Buffer.alloc(0);
 /**
  * Appended to the server's own queries on a session, so that limits and output settings a
@@ -670,7 +617,7 @@ export class ChdbEngine {
         `${req.user}: Cannot execute query in readonly mode. For queries over HTTP, method GET implies readonly. You should use method POST for modifying queries`,
       );
     if (req.restricted) {
-      const fn = [...info.calls].find((c) => HOST_ACCESS.has(c));
+      const fn = [...info.calls].find((c) => EXTERNAL_FUNCTIONS.has(c));
       if (fn)
         throw new ClickHouseServerError(
           ErrorCode.ACCESS_DENIED,

@@ -7,9 +7,8 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../common/config/app.config.js';
+import { parseTestArgs } from './test-args.js';
 
-const TIERS = ['unit', 'int', 'e2e'] as const;
-type Tier = (typeof TIERS)[number];
 const SKIP = new Set(['node_modules', 'dist', '.cache', '.data', '.git']);
 
 function find(dir: string, out: string[] = []): string[] {
@@ -22,23 +21,15 @@ function find(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const args = process.argv.slice(2);
-const filterAt = args.indexOf('--filter');
-const filter = filterAt >= 0 ? args[filterAt + 1] : undefined;
-if (filterAt >= 0 && !filter) {
-  console.error('run-tests: --filter needs a value');
+const parsed = parseTestArgs(process.argv.slice(2));
+if (!parsed.ok) {
+  console.error(`run-tests: ${parsed.error}`);
   process.exit(2);
 }
-const positional = args.filter((a, i) => a !== '--filter' && i !== filterAt + 1);
-const bad = positional.filter((a) => !(TIERS as readonly string[]).includes(a));
-if (bad.length) {
-  console.error(`run-tests: unknown tier ${bad.join(', ')} (use ${TIERS.join(', ')})`);
-  process.exit(2);
-}
-const tiers = (positional.length ? positional : TIERS) as Tier[];
+const { tiers, filter } = parsed;
 const root = repoRoot();
 const all = find(root).sort();
-const files = TIERS.filter((t) => tiers.includes(t)).flatMap((t) =>
+const files = tiers.flatMap((t) =>
   all.filter((f) => f.endsWith(`.${t}.test.ts`) && (!filter || f.includes(filter))),
 );
 if (!files.length) {

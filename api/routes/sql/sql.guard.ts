@@ -1,4 +1,5 @@
 import { tokens, type Token } from '../../../infra/clickhouse/clickhouse-sql.js';
+import { EXTERNAL_FUNCTIONS } from '../../../common/clickhouse/external-functions.js';
 
 /**
  * The first of the analyst SQL safety layers, applied before anything is sent to ClickHouse:
@@ -20,49 +21,6 @@ export const PROTECTED_SETTINGS = new Set([
   'timeout_overflow_mode_leaf',
   'max_estimated_execution_time',
 ]);
-
-/** Table functions and functions that read or write outside the database. */
-export const EXTERNAL_FUNCTIONS = new Set(
-  [
-    'file',
-    'fileCluster',
-    'url',
-    'urlCluster',
-    's3',
-    's3Cluster',
-    'gcs',
-    'oss',
-    'cosn',
-    'azureBlobStorage',
-    'azureBlobStorageCluster',
-    'hdfs',
-    'hdfsCluster',
-    'remote',
-    'remoteSecure',
-    'cluster',
-    'clusterAllReplicas',
-    'mysql',
-    'postgresql',
-    'sqlite',
-    'mongodb',
-    'redis',
-    'jdbc',
-    'odbc',
-    'executable',
-    'executablePool',
-    'input',
-    'iceberg',
-    'icebergS3',
-    'icebergAzure',
-    'icebergHDFS',
-    'icebergLocal',
-    'deltaLake',
-    'deltaLakeAzure',
-    'hudi',
-    'arrowFlight',
-    'ytsaurus',
-  ].map((f) => f.toLowerCase()),
-);
 
 export type GuardResult =
   | { ok: true; query: string; kind: string }
