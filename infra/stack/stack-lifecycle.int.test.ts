@@ -13,11 +13,11 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'bb-stack-'));
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   BACKBEAT_DATA_DIR: dataDir,
-  KAFKA_PORT: '39092',
-  KAFKA_CONTROLLER_PORT: '39093',
-  REDIS_PORT: '39379',
-  SCHEMA_REGISTRY_PORT: '39081',
-  CHDB_SERVER_PORT: '36123',
+  KAFKA_PORT: '31092',
+  KAFKA_CONTROLLER_PORT: '31093',
+  REDIS_PORT: '31379',
+  SCHEMA_REGISTRY_PORT: '31081',
+  CHDB_SERVER_PORT: '31123',
 };
 delete env.KAFKA_BROKERS;
 delete env.REDIS_URL;
@@ -25,7 +25,7 @@ delete env.SCHEMA_REGISTRY_URL;
 delete env.CLICKHOUSE_URL;
 const config = loadConfig(env);
 const stack = createStack(config);
-const ports = [39092, 39093, 39379, 39081, 36123];
+const ports = [31092, 31093, 31379, 31081, 31123];
 
 /** Processes whose command line mentions this stack's data folder (Kafka, registry) or Redis address. */
 function processesOfStack(): string[] {
@@ -34,7 +34,7 @@ function processesOfStack(): string[] {
     try {
       if (readFileSync(`/proc/${pid}/stat`, 'utf8').match(/^\d+ \(.*\) Z/)) continue;
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (cmd.includes(dataDir) || cmd.includes('127.0.0.1:39379'))
+      if (cmd.includes(dataDir) || cmd.includes('127.0.0.1:31379'))
         found.push(`${pid}: ${cmd.slice(0, 120)}`);
     } catch {
       /* exited while we looked */
@@ -73,15 +73,15 @@ describe('stack up / status / down', () => {
   it('status says what runs where', () => {
     const s = stack.status();
     const byName = Object.fromEntries(s.services.map((x) => [x.name, x]));
-    assert.equal(byName.kafka?.address, '127.0.0.1:39092');
-    assert.equal(byName.redis?.address, '127.0.0.1:39379');
-    assert.equal(byName.registry?.address, '127.0.0.1:39081');
+    assert.equal(byName.kafka?.address, '127.0.0.1:31092');
+    assert.equal(byName.redis?.address, '127.0.0.1:31379');
+    assert.equal(byName.registry?.address, '127.0.0.1:31081');
     // The registry comes after Kafka: started once Kafka is ready, stopped before it.
     const names = s.services.map((x) => x.name);
     assert.ok(names.indexOf('registry') > names.indexOf('kafka'), names.join(', '));
     assert.deepEqual(s.clickhouse, { mode: 'chdb', location: path.join(dataDir, 'chdb') });
     // The chDB server owns the chDB folder; it is listed first, so `down` stops it last.
-    assert.equal(byName.clickhouse?.address, '127.0.0.1:36123');
+    assert.equal(byName.clickhouse?.address, '127.0.0.1:31123');
     assert.equal(byName.clickhouse?.detail, `(chDB: ${path.join(dataDir, 'chdb')})`);
     assert.equal(names[0], 'clickhouse');
   });
@@ -94,7 +94,7 @@ describe('stack up / status / down', () => {
         path.join(root, 'infra/kafka/kafka-class.sh'),
         'org.apache.kafka.tools.TopicCommand',
         '--bootstrap-server',
-        '127.0.0.1:39092',
+        '127.0.0.1:31092',
         '--create',
         '--topic',
         'cli-check',
@@ -109,7 +109,7 @@ describe('stack up / status / down', () => {
         path.join(root, 'infra/kafka/kafka-class.sh'),
         'org.apache.kafka.tools.TopicCommand',
         '--bootstrap-server',
-        '127.0.0.1:39092',
+        '127.0.0.1:31092',
         '--list',
       ],
       { encoding: 'utf8' },
@@ -129,7 +129,7 @@ describe('stack up / status / down', () => {
         '--throughput',
         '-1',
         '--producer-props',
-        'bootstrap.servers=127.0.0.1:39092',
+        'bootstrap.servers=127.0.0.1:31092',
         'acks=all',
       ],
       { encoding: 'utf8' },

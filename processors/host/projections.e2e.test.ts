@@ -42,7 +42,7 @@ const procs: ReturnType<typeof spawnProcessors>[] = [];
 let allCaughtUp = false;
 
 before(async () => {
-  s = await startPrivateStack(41_000, {
+  s = await startPrivateStack(30_000, {
     KAFKA_DEFAULT_PARTITIONS: '6',
     PROCESSOR_MAX_BATCH: '2000',
   });
@@ -143,7 +143,7 @@ describe(
             `instance a:\n${procs[0]?.output().slice(-4000)}\ninstance b:\n${procs[1]?.output().slice(-2000)}`,
           );
       });
-      procs.push(spawnProcessors(s.env, 'a', 41_465), spawnProcessors(s.env, 'b', 41_466));
+      procs.push(spawnProcessors(s.env, 'a', 30_465), spawnProcessors(s.env, 'b', 30_466));
       await eventually(
         async () => (await overall()).done > (await overall()).total * 0.3,
         300_000,
