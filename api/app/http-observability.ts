@@ -6,6 +6,11 @@ import type { Logger } from '../../common/logging/logger.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The request's id: the client's `X-Request-Id` when well-formed, else a new UUID. */
+export function requestIdOf(given: string | undefined): string {
+  return given && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
 /**
  * The route template that served a request (`/v1/tracks/:trackId`), or `unmatched`: metrics
  * are labelled by template, never by raw path, so their cardinality stays bounded.
@@ -26,8 +31,7 @@ export function httpObservability(deps: { logger: Logger; registry: Registry }):
   const { requests, latency } = createHttpMetrics(deps.registry);
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    const given = req.get('X-Request-Id');
-    const id = given && REQUEST_ID.test(given) ? given : randomUUID();
+    const id = requestIdOf(req.get('X-Request-Id'));
     res.locals.requestId = id;
     res.set('X-Request-Id', id);
     let done = false;

@@ -106,75 +106,56 @@ export const apiReads: Benchmark = {
       for (const url of Object.values(urls))
         await runLoad({ url, connections, duration: warm, requests });
 
-      const apiRps: number[] = [];
-      const bareRps: number[] = [];
-      const apiP99: number[] = [];
-      const bareP99: number[] = [];
-      const fastifyRps: number[] = [];
-      const fastifyP99: number[] = [];
-      const fixedP99: number[] = [];
-      const fixedAchieved: number[] = [];
-      const fastifyFixedP99: number[] = [];
-      const details: unknown[] = [];
+      type Side = keyof typeof urls;
+      type Run = { peak: Record<Side, LoadResult>; fixed: Record<'api' | 'fastify', LoadResult> };
+      const runs: Run[] = [];
       const check = (what: string, r: LoadResult) => {
         if (r.non2xx + r.errors > r.requests * 0.001)
           throw new Error(
             `${what}: ${r.non2xx} non-2xx and ${r.errors} errors of ${r.requests}: ${JSON.stringify(r.status)}`,
           );
       };
+      const sides = Object.keys(urls) as Side[];
       for (let run = 1; run <= ctx.runs; run++) {
         ctx.progress.log(
           `run ${run}/${ctx.runs}: API, bare handler and fastify at peak, API and fastify at ${fixedRate} req/s`,
         );
-        const sides = ['api', 'bare', 'fastify'] as const;
-        // Rotate the order run by run, so no side always runs first (or last) on a warm machine.
-        const order = sides.map((_, k) => sides[(k + run - 1) % sides.length]!);
-        const got: Record<string, LoadResult> = {};
-        for (const side of order) {
-          const b = timeBar(ctx.progress, `run ${run} ${side} peak`, seconds);
-          got[side] = await runLoad({ url: urls[side], connections, duration: seconds, requests });
-          b.stop();
-          check(side, got[side] as LoadResult);
-        }
-        const atRate = async (side: 'api' | 'fastify') => {
-          const b = timeBar(ctx.progress, `run ${run} ${side} @ ${fixedRate}/s`, seconds);
+        // One load against one side: at peak, or at the fixed rate when given.
+        const load = async (side: Side, overallRate?: number) => {
+          const what = overallRate ? `${side} @ ${overallRate}/s` : `${side} peak`;
+          const b = timeBar(ctx.progress, `run ${run} ${what}`, seconds);
           const r = await runLoad({
             url: urls[side],
             connections,
             duration: seconds,
-            overallRate: fixedRate,
             requests,
+            ...(overallRate ? { overallRate } : {}),
           });
           b.stop();
-          check(`${side} at fixed rate`, r);
+          check(what, r);
           return r;
         };
-        const fixed = await atRate('api');
-        const fastifyFixed = await atRate('fastify');
-        const a = got.api as LoadResult;
-        const bare = got.bare as LoadResult;
-        const f = got.fastify as LoadResult;
-        fastifyRps.push(f.req_per_s);
-        fastifyP99.push(f.p99_ms);
-        fastifyFixedP99.push(fastifyFixed.p99_ms);
-        apiRps.push(a.req_per_s);
-        bareRps.push(bare.req_per_s);
-        apiP99.push(a.p99_ms);
-        bareP99.push(bare.p99_ms);
-        fixedP99.push(fixed.p99_ms);
-        fixedAchieved.push(fixed.req_per_s);
-        details.push({
-          run,
-          api: a,
-          bare,
-          fastify: f,
-          api_fixed_rate: { rate: fixedRate, ...fixed },
-          fastify_fixed_rate: { rate: fixedRate, ...fastifyFixed },
-        });
+        // Rotate the order run by run, so no side always runs first (or last) on a warm machine.
+        const peak = {} as Record<Side, LoadResult>;
+        for (const k of sides.keys()) {
+          const side = sides[(k + run - 1) % sides.length]!;
+          peak[side] = await load(side);
+        }
+        const fixed = {
+          api: await load('api', fixedRate),
+          fastify: await load('fastify', fixedRate),
+        };
+        runs.push({ peak, fixed });
+        const { api: a, bare, fastify: f } = peak;
         ctx.progress.log(
-          `run ${run}: API ${Math.round(a.req_per_s)} req/s (p99 ${a.p99_ms} ms), bare ${Math.round(bare.req_per_s)} req/s (p99 ${bare.p99_ms} ms), fastify ${Math.round(f.req_per_s)} req/s (p99 ${f.p99_ms} ms); at ${fixedRate}/s: API p99 ${fixed.p99_ms} ms, fastify p99 ${fastifyFixed.p99_ms} ms`,
+          `run ${run}: API ${Math.round(a.req_per_s)} req/s (p99 ${a.p99_ms} ms), bare ${Math.round(bare.req_per_s)} req/s (p99 ${bare.p99_ms} ms), fastify ${Math.round(f.req_per_s)} req/s (p99 ${f.p99_ms} ms); at ${fixedRate}/s: API p99 ${fixed.api.p99_ms} ms, fastify p99 ${fixed.fastify.p99_ms} ms`,
         );
       }
+      const atPeak = (side: Side, k: 'req_per_s' | 'p99_ms') => runs.map((r) => r.peak[side][k]);
+      const atRate = (side: 'api' | 'fastify', k: 'req_per_s' | 'p99_ms') =>
+        runs.map((r) => r.fixed[side][k]);
+      const bareRps = atPeak('bare', 'req_per_s');
+      const bareP99 = atPeak('bare', 'p99_ms');
       await fastifyProc.stop();
       await bareProc.stop();
       await api.proc.stop();
@@ -184,7 +165,7 @@ export const apiReads: Benchmark = {
             figure: '5',
             what: 'API hot reads, req/s at peak',
             unit: 'req/s',
-            values: apiRps,
+            values: atPeak('api', 'req_per_s'),
             anchor: { what: 'bare node:http, same reads', unit: 'req/s', values: bareRps },
             target: { on: 'ratio', op: '>=', bound: 0.5 },
           },
@@ -192,22 +173,22 @@ export const apiReads: Benchmark = {
             figure: '5b',
             what: 'API p99 at peak',
             unit: 'ms',
-            values: apiP99,
+            values: atPeak('api', 'p99_ms'),
             anchor: { what: 'bare p99 at peak', unit: 'ms', values: bareP99 },
           },
           {
             figure: '5c',
             what: `API p99 at ${fixedRate} req/s`,
             unit: 'ms',
-            note: `achieved ${Math.round(spread(fixedAchieved)?.median ?? 0)} req/s`,
-            values: fixedP99,
+            note: `achieved ${Math.round(spread(atRate('api', 'req_per_s'))?.median ?? 0)} req/s`,
+            values: atRate('api', 'p99_ms'),
             target: { on: 'value', op: '<=', bound: 10 },
           },
           {
             figure: '5d',
             what: 'same routes and per-request work on fastify (library comparison), req/s at peak',
             unit: 'req/s',
-            values: fastifyRps,
+            values: atPeak('fastify', 'req_per_s'),
             anchor: { what: 'bare node:http, same reads', unit: 'req/s', values: bareRps },
             target: { on: 'ratio', op: '>=', bound: 0.5 },
           },
@@ -215,14 +196,14 @@ export const apiReads: Benchmark = {
             figure: '5e',
             what: 'fastify p99 at peak',
             unit: 'ms',
-            values: fastifyP99,
+            values: atPeak('fastify', 'p99_ms'),
             anchor: { what: 'bare p99 at peak', unit: 'ms', values: bareP99 },
           },
           {
             figure: '5f',
             what: `fastify p99 at ${fixedRate} req/s`,
             unit: 'ms',
-            values: fastifyFixedP99,
+            values: atRate('fastify', 'p99_ms'),
             target: { on: 'value', op: '<=', bound: 10 },
           },
         ],
@@ -241,7 +222,12 @@ export const apiReads: Benchmark = {
           'The bare handler uses the same readers (processors/*/…reader.ts) and token check; what the ratio prices is Express, the middleware (request ids, metrics, logging), ETags and problem+json.',
           'Rows 5d-5f: the same two routes on fastify 5 with the same per-request work (request id, the two HTTP metrics, a log line when info is on, ETag + Cache-Control + 304, token check, problem+json), in bench/servers/fastify-reads.server.ts; the express API is what ships.',
         ],
-        details,
+        details: runs.map((r, i) => ({
+          run: i + 1,
+          ...r.peak,
+          api_fixed_rate: { rate: fixedRate, ...r.fixed.api },
+          fastify_fixed_rate: { rate: fixedRate, ...r.fixed.fastify },
+        })),
       };
     } finally {
       await s.stop();

@@ -6,13 +6,15 @@
  * Bench only: it tells whether moving the API to fastify would clear figure 5's target.
  * Run by bench/benchmarks/api-reads.ts: node --import tsx bench/servers/fastify-reads.server.ts <port>
  */
-import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../common/config/app.config.js';
 import { createLogger } from '../../common/logging/logger.js';
 import { createHttpMetrics, createMetricsRegistry } from '../../common/metrics/metrics.js';
 import { verifyToken } from '../../api/app/auth/api-token.js';
+import { requestIdOf } from '../../api/app/http-observability.js';
+import { problemBody } from '../../common/http/problem.js';
+import { MAX_LIMIT } from '../../processors/user-state/user-state.cursor.js';
 import { publicTrack } from '../../api/routes/tracks/tracks.route.js';
 import { cacheControl, etagMatches, weakEtag } from '../../api/routes/tracks/public-read.http.js';
 import { createCatalogueReader } from '../../processors/catalogue/catalogue.reader.js';
@@ -34,12 +36,11 @@ const userState = createUserStateReader({ redis });
 
 const { requests, latency } = createHttpMetrics(registry);
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const app = Fastify({
   logger: false,
   genReqId: (req) => {
     const given = req.headers['x-request-id'];
-    return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    return requestIdOf(typeof given === 'string' ? given : undefined);
   },
 });
 const started = Symbol('started');
@@ -65,13 +66,8 @@ app.addHook('onResponse', async (req, reply) => {
       'request',
     );
 });
-const problem = (status: number, code: string, detail: string) => ({
-  type: `https://backbeat.dev/problems/${code}`,
-  title: code,
-  status,
-  code,
-  detail,
-});
+const problem = (status: number, code: string, detail: string) =>
+  problemBody({ status, title: code, code, detail });
 app.setErrorHandler((err: Error, _req, reply) => {
   void reply
     .code(503)
@@ -113,11 +109,11 @@ app.get<{ Querystring: { limit?: string; cursor?: string } }>(
         .send(problem(401, 'unauthorized', 'a user token is required'));
     const raw = req.query.limit;
     const limit = raw === undefined ? undefined : /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
-    if (limit !== undefined && !(limit >= 1 && limit <= 100))
+    if (limit !== undefined && !(limit >= 1 && limit <= MAX_LIMIT))
       return reply
         .code(400)
         .type('application/problem+json')
-        .send(problem(400, 'invalid-parameter', 'limit: an integer from 1 to 100'));
+        .send(problem(400, 'invalid-parameter', `limit: an integer from 1 to ${MAX_LIMIT}`));
     void reply.header('cache-control', 'private, no-store');
     return userState.recent(v.claims.sub, { limit, cursor: req.query.cursor });
   },

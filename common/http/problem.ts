@@ -10,20 +10,23 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
-export function sendProblem(res: Response, p: Problem, headers: Record<string, string> = {}): void {
+/** The problem+json body of `p`, for any HTTP framework. */
+export function problemBody(p: Problem): Record<string, unknown> {
   const { status, title, detail, code, ...extra } = p;
+  return {
+    type: `https://backbeat.dev/problems/${code}`,
+    title,
+    status,
+    code,
+    ...(detail ? { detail } : {}),
+    ...extra,
+  };
+}
+
+export function sendProblem(res: Response, p: Problem, headers: Record<string, string> = {}): void {
   res
-    .status(status)
+    .status(p.status)
     .set(headers)
     .type('application/problem+json')
-    .send(
-      JSON.stringify({
-        type: `https://backbeat.dev/problems/${code}`,
-        title,
-        status,
-        code,
-        ...(detail ? { detail } : {}),
-        ...extra,
-      }),
-    );
+    .send(JSON.stringify(problemBody(p)));
 }
