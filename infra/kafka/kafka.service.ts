@@ -83,10 +83,7 @@ export function kafkaService(config: { kafka: KafkaConfig; stack: StackConfig })
             classpath,
             'kafka.tools.StorageTool',
             'format',
-            '-t',
-            clusterId,
-            '-c',
-            props,
+            ...storageFormatArgs(clusterId, props),
           ],
           { stdio: ['ignore', 'ignore', 'inherit'] },
         );
@@ -94,6 +91,15 @@ export function kafkaService(config: { kafka: KafkaConfig; stack: StackConfig })
     },
     ready: () => kafkaReady(`${host}:${kafka.port}`),
   };
+}
+
+/**
+ * The cluster id and config arguments of `kafka-storage format`, each as `--name=value`: a
+ * base64url id starts with '-' one time in 64, and as a separate argument the tool's parser
+ * took it for an option and refused to start ("argument --cluster-id/-t: expected one argument").
+ */
+export function storageFormatArgs(clusterId: string, propsFile: string): string[] {
+  return [`--cluster-id=${clusterId}`, `--config=${propsFile}`];
 }
 
 /** Resolves when the broker answers a metadata request with a live controller. */
