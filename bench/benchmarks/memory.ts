@@ -17,6 +17,7 @@ import { peakRssMiB, type Proc } from '../lib/procs.js';
 import type { Row } from '../lib/report.js';
 import {
   GATEWAY_KEY,
+  heapOf,
   startApiProc,
   startGatewayProc,
   startProcessorProcs,
@@ -90,6 +91,7 @@ export const memoryBench: Benchmark = {
           : ({ ...e, event: { ...e.event, event_id: uuidv7(e.event.event_time) } } as AnySimEvent);
       };
       const hwm: Record<string, number>[] = [];
+      const heap: Record<string, { heap_used: number; rss: number } | undefined>[] = [];
       const timings: Record<string, number>[] = [];
       try {
         for (const point of points) {
@@ -135,6 +137,9 @@ export const memoryBench: Benchmark = {
           const mem: Record<string, number> = {};
           for (const p of all) mem[p.name] = Math.round(peakRssMiB(p.pid) * 10) / 10;
           hwm.push(mem);
+          const h: (typeof heap)[number] = {};
+          for (const p of all) h[p.name] = await heapOf(p);
+          heap.push(h);
           timings.push({
             events: sent,
             send_s: Math.round(sendS),
@@ -164,6 +169,23 @@ export const memoryBench: Benchmark = {
         },
         target: { on: 'ratio', op: '<=', bound: 1.2 },
       }));
+      // Beside the high-water mark: the V8 heap in use at each checkpoint, idle after applying
+      // (not after a forced collection), which says whether live JavaScript memory grew.
+      const h0 = heap[0] ?? {};
+      const h1 = heap[heap.length - 1] ?? {};
+      for (const p of all)
+        if (h0[p.name] && h1[p.name])
+          rows.push({
+            figure: 'Mh',
+            what: `${p.name} V8 heap used after ${label(points[1] as number)} events (idle, at the checkpoint)`,
+            unit: 'MiB',
+            values: [h1[p.name]?.heap_used as number],
+            anchor: {
+              what: `after ${label(points[0] as number)}`,
+              unit: 'MiB',
+              values: [h0[p.name]?.heap_used as number],
+            },
+          });
       return {
         rows,
         parameters: {
@@ -177,8 +199,9 @@ export const memoryBench: Benchmark = {
         notes: [
           'One pass (the checkpoints are cumulative), whatever --runs says: min = median = max.',
           '"Grows" means the ratio of peak RSS at the second checkpoint to the first; ≤ 1.2 is the bound used for "does not grow with events".',
+          "Rows Mh: V8 heap in use (prom-client nodejs_heap_size_used_bytes from each process's /metrics) once everything is applied, at each checkpoint; VmHWM is a high-water mark of the whole process and keeps the worst moment of a backlog, heap in use says whether live JavaScript memory grew.",
         ],
-        details: [{ peak_rss_mib: hwm, timings }],
+        details: [{ peak_rss_mib: hwm, heap_and_current_rss_mib: heap, timings }],
       };
     } finally {
       await s.stop();

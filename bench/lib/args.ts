@@ -47,7 +47,7 @@ export function usage(): string {
     "  --size S        small (a fraction, minutes) or full (the issue's sizes: 5M-event topic, 10M plays, 1M/10M memory points); default full",
     '  --quick         tiny sizes for the smoke test (implies --size quick)',
     '  --profile       run the gateway, processors and API under node --cpu-prof (profiles in .cache/bench-profiles/)',
-    '  --base-port N   first of the private stack ports (default 45000; benchmark i uses N+100i..N+100i+99)',
+    '  --base-port N   first of the private stack ports (default 24000, below the ephemeral ports; benchmark i uses N+100i..N+100i+99)',
     '  --out DIR       write the results there instead of bench/results',
     '  --help          this text',
     '',
@@ -62,7 +62,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   let size: Size | undefined;
   let quick = false;
   let profile = false;
-  let basePort = 45_000;
+  // Below Linux's ephemeral range (32768-60999): an outgoing socket there can hold a stack's port.
+  let basePort = 24_000;
   let help = false;
   let out: string | undefined;
   const seen = new Set<string>();

@@ -23,6 +23,8 @@ export interface Proc {
   exited(): boolean;
   /** SIGTERM, SIGKILL after graceMs; resolves when the process is gone. */
   stop(graceMs?: number): Promise<void>;
+  /** Its Prometheus endpoint, when it is a Backbeat service. */
+  metricsUrl?: string;
 }
 
 const live = new Set<Proc>();

@@ -34,6 +34,7 @@ export async function startGatewayProc(
     opts,
   );
   const url = `http://127.0.0.1:${port}`;
+  proc.metricsUrl = `${url}/metrics`;
   await waitHttpOk(`${url}/readyz`, proc);
   return { proc, url };
 }
@@ -54,6 +55,7 @@ export async function startProcessorProcs(
       { ...s.env, PROCESSORS: name, METRICS_PORT: String(metricsPort), ...opts.env },
       opts,
     );
+    proc.metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     procs.set(name, proc);
   }
   for (const [i, name] of names.entries())
@@ -74,8 +76,30 @@ export async function startApiProc(
     opts,
   );
   const url = `http://127.0.0.1:${port}`;
+  proc.metricsUrl = `${url}/metrics`;
   await waitHttpOk(`${url}/healthz`, proc);
   return { proc, url };
+}
+
+/**
+ * A process's V8 heap in use and its current RSS, in MiB, from its own Prometheus metrics
+ * (prom-client's defaults); undefined where it has no endpoint or does not answer.
+ */
+export async function heapOf(p: Proc): Promise<{ heap_used: number; rss: number } | undefined> {
+  if (!p.metricsUrl) return undefined;
+  try {
+    const text = await (await fetch(p.metricsUrl)).text();
+    const read = (name: string) => {
+      const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
+      return m ? Math.round((Number(m[1]) / 2 ** 20) * 10) / 10 : NaN;
+    };
+    return {
+      heap_used: read('nodejs_heap_size_used_bytes'),
+      rss: read('process_resident_memory_bytes'),
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 export type Progress = Record<string, { done: number; total: number }>;
