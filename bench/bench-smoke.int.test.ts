@@ -67,7 +67,23 @@ describe('npm run bench', { timeout: 480_000 }, () => {
     );
     for (const x of results) assert.equal(x.failed, undefined, `${x.name}: ${x.failed}`);
     const figures = new Set(results.flatMap((x) => x.rows.map((row) => row.figure)));
-    for (const f of ['1', '2', '2b', '3', '3b', '4', '4b', '4c', '5', '5c', '6', '7', 'M'])
+    for (const f of [
+      '1',
+      '2',
+      '2b',
+      '3',
+      '3b',
+      '4',
+      '4b',
+      '4c',
+      '5',
+      '5c',
+      '5g',
+      '6',
+      '7',
+      'M',
+      'Mh',
+    ])
       assert.ok(figures.has(f), `figure ${f} missing from ${[...figures].join(', ')}`);
     for (const x of results)
       for (const row of x.rows) {

@@ -9,7 +9,7 @@ import type { AutocannonRequest } from 'autocannon';
 import { runLoad } from '../lib/load.js';
 import { runPacedLoad } from '../lib/paced-load.js';
 import { timeBar } from '../lib/progress.js';
-import { GATEWAY_KEY, startGatewayProc } from '../lib/services.js';
+import { GATEWAY_KEY, runtimeStatsOf, startGatewayProc } from '../lib/services.js';
 import { startBenchStack } from '../lib/stack.js';
 import { loadEvents, measureSdk } from './sdk-produce.js';
 
@@ -76,6 +76,8 @@ export const gatewayIntake: Benchmark = {
           throw new Error(`the gateway accepted no batch: statuses ${JSON.stringify(full.status)}`);
         const eventsPerS = (full.ok * BATCH) / full.seconds;
         const half = Math.max(1, Math.floor(full.req_per_s / 2));
+        // The gateway's own view of the half-rate load: collections and event-loop delay.
+        const before = await runtimeStatsOf(gw.proc);
         const bar2 = timeBar(ctx.progress, `run ${run} gateway @ half`, seconds);
         const halfRun = await runPacedLoad({
           url: gw.url,
@@ -86,6 +88,16 @@ export const gatewayIntake: Benchmark = {
           distinct: bodies.length,
         });
         bar2.stop();
+        const after = await runtimeStatsOf(gw.proc);
+        const gateway =
+          before && after
+            ? {
+                eventloop_lag_max_ms: Math.round(after.eventloop_lag_max_ms),
+                gc_over_10ms: after.gc_over_10ms - before.gc_over_10ms,
+                gc_over_100ms: after.gc_over_100ms - before.gc_over_100ms,
+                gc_seconds: Math.round((after.gc_seconds - before.gc_seconds) * 1000) / 1000,
+              }
+            : undefined;
         peak.push(eventsPerS);
         fig1.push(a.events_per_s);
         p99.push(halfRun.p99_ms);
@@ -93,10 +105,10 @@ export const gatewayIntake: Benchmark = {
           run,
           sdk: a,
           peak: full,
-          half_rate: { target_req_per_s: half, ...halfRun },
+          half_rate: { target_req_per_s: half, ...halfRun, gateway },
         });
         ctx.progress.log(
-          `run ${run}: gateway ${Math.round(eventsPerS)} events/s (${full.non2xx} non-2xx, ${full.errors} errors), SDK ${Math.round(a.events_per_s)}/s; at ${half} batches/s p50 ${halfRun.p50_ms.toFixed(1)} ms, p99 ${halfRun.p99_ms.toFixed(1)} ms (service p99 ${halfRun.service_p99_ms.toFixed(1)} ms), ${halfRun.non2xx + halfRun.errors + halfRun.timeouts} failed`,
+          `run ${run}: gateway ${Math.round(eventsPerS)} events/s (${full.non2xx} non-2xx, ${full.errors} errors), SDK ${Math.round(a.events_per_s)}/s; at ${half} batches/s p50 ${halfRun.p50_ms.toFixed(1)} ms, p99 ${halfRun.p99_ms.toFixed(1)} ms (service p99 ${halfRun.service_p99_ms.toFixed(1)} ms), ${halfRun.non2xx + halfRun.errors + halfRun.timeouts} failed; gateway: ${JSON.stringify(gateway)}`,
         );
       }
       return {

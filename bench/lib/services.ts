@@ -102,6 +102,40 @@ export async function heapOf(p: Proc): Promise<{ heap_used: number; rss: number 
   }
 }
 
+/** Garbage collection and event-loop delay of a process, from prom-client's default metrics. */
+export interface RuntimeStats {
+  /** Longest event-loop delay since the previous scrape (prom-client resets it on each). */
+  eventloop_lag_max_ms: number;
+  /** Collections so far that took over 10 ms and over 100 ms, and their total seconds. */
+  gc_over_10ms: number;
+  gc_over_100ms: number;
+  gc_seconds: number;
+}
+
+export async function runtimeStatsOf(p: Proc): Promise<RuntimeStats | undefined> {
+  if (!p.metricsUrl) return undefined;
+  try {
+    const text = await (await fetch(p.metricsUrl)).text();
+    const sum = (re: RegExp) => {
+      let t = 0;
+      for (const m of text.matchAll(re)) t += Number(m[1]);
+      return t;
+    };
+    const count = sum(/^nodejs_gc_duration_seconds_count\{[^}]*\} ([0-9.e+]+)$/gm);
+    const le = (b: string) =>
+      sum(new RegExp(`^nodejs_gc_duration_seconds_bucket\\{le="${b}"[^}]*\\} ([0-9.e+]+)$`, 'gm'));
+    return {
+      eventloop_lag_max_ms:
+        sum(/^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([0-9.e+]+)$/gm) * 1000,
+      gc_over_10ms: count - le('0.01'),
+      gc_over_100ms: count - le('0.1'),
+      gc_seconds: sum(/^nodejs_gc_duration_seconds_sum\{[^}]*\} ([0-9.e+]+)$/gm),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 export type Progress = Record<string, { done: number; total: number }>;
 
 export async function progressOf(
