@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -43,7 +43,10 @@ function processesOfStack(): string[] {
   return found;
 }
 
-after(() => stack.down());
+after(async () => {
+  await stack.down();
+  for (const dir of [dataDir, `${dataDir}-other`]) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('stack up / status / down', () => {
   it('up starts Kafka and Redis, then the registry; a second up starts no duplicate', async () => {

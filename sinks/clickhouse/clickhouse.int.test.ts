@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,10 +19,21 @@ const modes: Record<'server' | 'chdb', () => Promise<{ ch: ClickHouseHandle; dat
       return { ch: await openClickHouse({ url: config.clickhouse.url, database }), database };
     },
     chdb: async () => {
-      const ch = await openEmbeddedChdb(mkdtempSync(path.join(tmpdir(), 'bb-chdb-')), 'bb_test');
+      const ch = await openEmbeddedChdb(tempDir('bb-chdb-'), 'bb_test');
       return { ch, database: 'bb_test' };
     },
   };
+
+// Temporary folders (the embedded chDB's data, migration fixtures), removed when the file ends.
+const temps: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
 
 for (const [mode, open] of Object.entries(modes) as [
   keyof typeof modes,
@@ -114,7 +125,7 @@ for (const [mode, open] of Object.entries(modes) as [
         readMigrations().map((m) => m.version),
       );
 
-      const dir = mkdtempSync(path.join(tmpdir(), 'bb-mig-'));
+      const dir = tempDir('bb-mig-');
       writeFileSync(
         path.join(dir, '0001_pipeline_probe.sql'),
         'CREATE TABLE IF NOT EXISTS other (x UInt8) ENGINE = Memory;\n',
