@@ -5,16 +5,14 @@
  * numbers are what `npm run bench` is for).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { repoRoot } from '../common/config/app.config.js';
 import { BENCHMARK_NAMES } from './lib/args.js';
 import type { BenchResult } from './lib/report.js';
+import { runTs } from '../test/helpers/platform.helper.js';
 
-const root = repoRoot();
 const out = mkdtempSync(path.join(tmpdir(), 'bb-bench-smoke-'));
 after(() => rmSync(out, { recursive: true, force: true }));
 
@@ -22,25 +20,11 @@ function runBench(
   args: string[],
   timeoutMs: number,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(root, 'bench/bench.cli.ts'), ...args],
-      {
-        cwd: root,
-        env: { ...process.env, FORCE_COLOR: '0' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+  // SIGTERM, not SIGKILL: the CLI then stops the private stacks it started.
+  return runTs('bench/bench.cli.ts', args, {
+    env: { ...process.env, FORCE_COLOR: '0' },
+    timeoutMs,
+    killSignal: 'SIGTERM',
   });
 }
 

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { repoRoot } from '../../common/config/app.config.js';
+import { spawnTs } from '../../test/helpers/platform.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 
 const freePort = async () => {
@@ -15,10 +14,8 @@ const freePort = async () => {
 };
 
 function start(env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'api/app/api.main.ts'], {
-    cwd: repoRoot(),
+  const child = spawnTs('api/app/api.main.ts', [], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout.on('data', (d) => (out += d));

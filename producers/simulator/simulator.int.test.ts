@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { type AppConfig, repoRoot } from '../../common/config/app.config.js';
+import type { AppConfig } from '../../common/config/app.config.js';
 import {
   EVENT_TYPE_NAMES,
   type EventTypeName,
@@ -16,30 +15,14 @@ import { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import type { PlaybackEvent } from '../../schemas/generated/events.types.js';
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';
 import { eventually } from '../../test/helpers/kafka.helper.js';
+import { runTs } from '../../test/helpers/platform.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import type { GroundTruthManifest } from './ground-truth.manifest.js';
 
-const root = repoRoot();
-const CLI = path.join(root, 'producers/simulator/simulator.cli.ts');
+const CLI = 'producers/simulator/simulator.cli.ts';
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      cwd: root,
-      env: process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runTs(CLI, args);
 }
 
 interface Consumed {

@@ -32,6 +32,33 @@ export function spawnTs(
 }
 
 /**
+ * Runs a TypeScript command-line entry point to its end (spawnTs) and collects its output; after
+ * `timeoutMs` it is sent `killSignal` (and reported with whatever code that gives).
+ */
+export function runTs(
+  file: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; killSignal?: NodeJS.Signals } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawnTs(file, args, options.env ? { env: options.env } : {});
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(
+      () => child.kill(options.killSignal ?? 'SIGKILL'),
+      options.timeoutMs ?? 120_000,
+    );
+    child.on('error', (err) => (clearTimeout(timer), reject(err)));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
  * A whole private stack (Kafka, Redis, chDB server, registry) on ports base+N and a temp data
  * folder, for tests that kill, pause or flood things without touching the suite's stack.
  */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { repoRoot } from '../../../common/config/app.config.js';
+import { runTs } from '../../../test/helpers/platform.helper.js';
 import { useStack } from '../../../test/helpers/stack.helper.js';
 import { renderAnalystUserSql } from '../../app/analyst-user.js';
 import { scenario, startTestApi, type TestApi } from '../../app/api.test-helpers.js';
@@ -334,20 +334,13 @@ describe('api/README.md analyst examples', () => {
 
 describe('npm run sql', () => {
   // Asynchronous: the API under test runs in this process and must keep answering.
-  const cli = (args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', 'infra/scripts/sql.cli.ts', ...args],
-        {
-          cwd: repoRoot(),
-          env: { ...process.env, API_TOKEN_SECRET: api.config.api.tokenSecret },
-          timeout: 60_000,
-        },
-        (err, stdout, stderr) =>
-          resolve({ status: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
-      );
+  const cli = async (args: string[]) => {
+    const r = await runTs('infra/scripts/sql.cli.ts', args, {
+      env: { ...process.env, API_TOKEN_SECRET: api.config.api.tokenSecret },
+      timeoutMs: 60_000,
     });
+    return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+  };
 
   it('given a statement and --format CSV, when run against the API, then it prints the result', async () => {
     const r = await cli([PLAYS_BY_TRACK, '--format', 'CSV', '--url', api.base]);
