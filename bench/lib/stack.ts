@@ -19,6 +19,7 @@ import {
   type EventCatalogue,
 } from '../../schemas/catalogue/event-catalogue.js';
 import { stopAll } from './procs.js';
+import { privateStackEnv } from '../../test/helpers/platform.helper.js';
 import { createAvroCodec, type AvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';
 
@@ -29,28 +30,7 @@ import { createRegistryClient } from '../../schemas/registry/registry.client.js'
  */
 async function startPrivate(base: number, extra: Record<string, string>) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bb-bench-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    BACKBEAT_DATA_DIR: dataDir,
-    KAFKA_PORT: String(base + 92),
-    KAFKA_CONTROLLER_PORT: String(base + 93),
-    REDIS_PORT: String(base + 79),
-    SCHEMA_REGISTRY_PORT: String(base + 81),
-    CHDB_SERVER_PORT: String(base + 23),
-    METRICS_PORT: String(base + 64),
-    GATEWAY_PORT: String(base + 90),
-    API_PORT: String(base + 80),
-    LOG_LEVEL: 'warn',
-    ...extra,
-  };
-  for (const k of [
-    'KAFKA_BROKERS',
-    'REDIS_URL',
-    'CLICKHOUSE_URL',
-    'SCHEMA_REGISTRY_URL',
-    'CHDB_PATH',
-  ])
-    delete env[k];
+  const env = privateStackEnv(base, dataDir, extra);
   const config: AppConfig = loadConfig(env);
   const stack: Stack = createStack(config);
   let clickhouse: ClickHouseHandle | undefined;

@@ -59,12 +59,14 @@ export function runTs(
 }
 
 /**
- * A whole private stack (Kafka, Redis, chDB server, registry) on ports base+N and a temp data
- * folder, for tests that kill, pause or flood things without touching the suite's stack.
+ * The environment of a private stack: every port at base+N, its own data folder, and none of
+ * the suite's own addresses (they would point its clients at the shared stack).
  */
-export async function startPrivateStack(base: number, extra: Record<string, string> = {}) {
-  // One folder per base port: a run that died before stopping its stack is cleaned up by the next.
-  const dataDir = path.join(root, '.data', `private-${base}`);
+export function privateStackEnv(
+  base: number,
+  dataDir: string,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     BACKBEAT_DATA_DIR: dataDir,
@@ -87,6 +89,17 @@ export async function startPrivateStack(base: number, extra: Record<string, stri
     'CHDB_PATH',
   ])
     delete env[k];
+  return env;
+}
+
+/**
+ * A whole private stack (Kafka, Redis, chDB server, registry) on ports base+N and a temp data
+ * folder, for tests that kill, pause or flood things without touching the suite's stack.
+ */
+export async function startPrivateStack(base: number, extra: Record<string, string> = {}) {
+  // One folder per base port: a run that died before stopping its stack is cleaned up by the next.
+  const dataDir = path.join(root, '.data', `private-${base}`);
+  const env = privateStackEnv(base, dataDir, extra);
   const config = loadConfig(env);
   const stack = createStack(config);
   await stack.down();
