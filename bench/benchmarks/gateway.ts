@@ -88,6 +88,10 @@ export const gatewayIntake: Benchmark = {
           distinct: bodies.length,
         });
         bar2.stop();
+        if (halfRun.ok === 0)
+          throw new Error(
+            `the gateway accepted no batch at half rate: ${halfRun.errors} errors, ${halfRun.timeouts} unanswered, statuses ${JSON.stringify(halfRun.status)}`,
+          );
         const after = await runtimeStatsOf(gw.proc);
         const gateway =
           before && after

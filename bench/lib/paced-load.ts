@@ -191,6 +191,8 @@ export function pacedLoop(
     sock: net.Socket;
     reader: ResponseReader;
     current?: Pending & { sentAt: number };
+    /** Was connected once: a socket the server closed is replaced, a refused one is not. */
+    connected: boolean;
   }
 
   return new Promise((resolve) => {
@@ -248,7 +250,9 @@ export function pacedLoop(
       const c: Conn = {
         sock: net.connect({ host: target.hostname, port: Number(target.port), noDelay: true }),
         reader: new ResponseReader(),
+        connected: false,
       };
+      c.sock.on('connect', () => (c.connected = true));
       conns.push(c);
       c.sock.on('data', (chunk: Buffer) => {
         try {
@@ -281,8 +285,16 @@ export function pacedLoop(
           settle();
           c.current = undefined;
         }
-        // Replace a lost socket while load remains, so one reset does not shrink the pool.
-        if (!finished && (issued < total || head < waiting.length)) release(open());
+        // Replace a socket the server closed while load remains, so one reset does not shrink
+        // the pool; not one that never connected (no server: reconnecting would spin). With no
+        // socket left, what waits fails, and the rest shows as errors and timeouts.
+        if (!finished && c.connected && (issued < total || head < waiting.length)) release(open());
+        else if (!finished && !conns.length)
+          while (head < waiting.length) {
+            head++;
+            errors++;
+            settle();
+          }
       });
       return c;
     };
