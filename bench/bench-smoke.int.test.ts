@@ -5,16 +5,15 @@
  * numbers are what `npm run bench` is for).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { BENCHMARK_NAMES } from './lib/args.js';
 import type { BenchResult } from './lib/report.js';
 import { runTs } from '../test/helpers/platform.helper.js';
+import { tempDir } from '../test/helpers/temp-dir.helper.js';
 
-const out = mkdtempSync(path.join(tmpdir(), 'bb-bench-smoke-'));
-after(() => rmSync(out, { recursive: true, force: true }));
+const out = tempDir('bb-bench-smoke-');
 
 function runBench(
   args: string[],

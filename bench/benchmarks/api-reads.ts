@@ -133,17 +133,18 @@ export const apiReads: Benchmark = {
           check(what, r);
           return r;
         };
-        // Rotate the order run by run, so no side always runs first (or last) on a warm machine.
-        const peak = {} as Record<Side, LoadResult>;
-        for (const k of sides.keys()) {
-          const side = sides[(k + run - 1) % sides.length]!;
-          peak[side] = await load(side);
-        }
-        const fixed = {} as Record<Side, LoadResult>;
-        for (const k of sides.keys()) {
-          const side = sides[(k + run - 1) % sides.length]!;
-          fixed[side] = await load(side, fixedRate);
-        }
+        // Every side in turn, the order rotated run by run, so no side always runs first (or
+        // last) on a warm machine.
+        const eachSide = async (rate?: number) => {
+          const out = {} as Record<Side, LoadResult>;
+          for (const k of sides.keys()) {
+            const side = sides[(k + run - 1) % sides.length]!;
+            out[side] = await load(side, rate);
+          }
+          return out;
+        };
+        const peak = await eachSide();
+        const fixed = await eachSide(fixedRate);
         runs.push({ peak, fixed });
         const { api: a, bare, fastify: f } = peak;
         ctx.progress.log(

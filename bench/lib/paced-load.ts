@@ -45,6 +45,11 @@ export interface PacedLoadResult extends LoadResult {
   service_p99_ms: number;
 }
 
+/** How many requests a load of `rate`/s for `duration` s sends (at least one). */
+function requestCount(o: { rate: number; duration: number }): number {
+  return Math.max(1, Math.round(o.rate * o.duration));
+}
+
 /** How many requests are due `elapsedMs` into a load at `rate`/s, capped at `total`. */
 export function dueRequests(elapsedMs: number, rate: number, total: number): number {
   if (elapsedMs < 0) return 0;
@@ -132,7 +137,7 @@ export function runPacedLoad(
     throw new Error(`paced load needs rate, duration and connections > 0: ${JSON.stringify(opts)}`);
   if (!opts.requests.length) throw new Error('paced load needs at least one request');
   const target = new URL(opts.url);
-  const total = Math.max(1, Math.round(opts.rate * opts.duration));
+  const total = requestCount(opts);
   const n = Math.min(total, opts.distinct ?? 4096);
   const requests = Array.from({ length: n }, (_, i) =>
     encodeRequest(target, requestAt(opts.requests, i)),
@@ -168,7 +173,7 @@ export function pacedLoop(
   onTick?: (done: number) => void,
 ): Promise<PacedLoadResult> {
   const target = new URL(opts.url);
-  const total = Math.max(1, Math.round(opts.rate * opts.duration));
+  const total = requestCount(opts);
   const intervalMs = 1000 / opts.rate;
   const latency: number[] = [];
   const service: number[] = [];

@@ -81,25 +81,38 @@ export async function startApiProc(
   return { proc, url };
 }
 
+/** A process's own Prometheus metrics as text; undefined without an endpoint or an answer. */
+async function scrape(p: Proc): Promise<string | undefined> {
+  if (!p.metricsUrl) return undefined;
+  try {
+    return await (await fetch(p.metricsUrl)).text();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The values of a metric's samples in Prometheus text, over all label sets (or one bucket). */
+function samples(text: string, name: string, le?: string): number[] {
+  const labels = le === undefined ? '(?:\\{[^}]*\\})?' : `\\{le="${le}"[^}]*\\}`;
+  const re = new RegExp(`^${name}${labels} ([0-9.e+]+)$`, 'gm');
+  return [...text.matchAll(re)].map((m) => Number(m[1]));
+}
+
+const total = (values: number[]) => values.reduce((a, v) => a + v, 0);
+const mib = (values: number[]) =>
+  values.length ? Math.round(((values[0] as number) / 2 ** 20) * 10) / 10 : NaN;
+
 /**
  * A process's V8 heap in use and its current RSS, in MiB, from its own Prometheus metrics
  * (prom-client's defaults); undefined where it has no endpoint or does not answer.
  */
 export async function heapOf(p: Proc): Promise<{ heap_used: number; rss: number } | undefined> {
-  if (!p.metricsUrl) return undefined;
-  try {
-    const text = await (await fetch(p.metricsUrl)).text();
-    const read = (name: string) => {
-      const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
-      return m ? Math.round((Number(m[1]) / 2 ** 20) * 10) / 10 : NaN;
-    };
-    return {
-      heap_used: read('nodejs_heap_size_used_bytes'),
-      rss: read('process_resident_memory_bytes'),
-    };
-  } catch {
-    return undefined;
-  }
+  const text = await scrape(p);
+  if (text === undefined) return undefined;
+  return {
+    heap_used: mib(samples(text, 'nodejs_heap_size_used_bytes')),
+    rss: mib(samples(text, 'process_resident_memory_bytes')),
+  };
 }
 
 /** Garbage collection and event-loop delay of a process, from prom-client's default metrics. */
@@ -113,27 +126,16 @@ export interface RuntimeStats {
 }
 
 export async function runtimeStatsOf(p: Proc): Promise<RuntimeStats | undefined> {
-  if (!p.metricsUrl) return undefined;
-  try {
-    const text = await (await fetch(p.metricsUrl)).text();
-    const sum = (re: RegExp) => {
-      let t = 0;
-      for (const m of text.matchAll(re)) t += Number(m[1]);
-      return t;
-    };
-    const count = sum(/^nodejs_gc_duration_seconds_count\{[^}]*\} ([0-9.e+]+)$/gm);
-    const le = (b: string) =>
-      sum(new RegExp(`^nodejs_gc_duration_seconds_bucket\\{le="${b}"[^}]*\\} ([0-9.e+]+)$`, 'gm'));
-    return {
-      eventloop_lag_max_ms:
-        sum(/^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([0-9.e+]+)$/gm) * 1000,
-      gc_over_10ms: count - le('0.01'),
-      gc_over_100ms: count - le('0.1'),
-      gc_seconds: sum(/^nodejs_gc_duration_seconds_sum\{[^}]*\} ([0-9.e+]+)$/gm),
-    };
-  } catch {
-    return undefined;
-  }
+  const text = await scrape(p);
+  if (text === undefined) return undefined;
+  const gc = 'nodejs_gc_duration_seconds';
+  const count = total(samples(text, `${gc}_count`));
+  return {
+    eventloop_lag_max_ms: total(samples(text, 'nodejs_eventloop_lag_max_seconds')) * 1000,
+    gc_over_10ms: count - total(samples(text, `${gc}_bucket`, '0.01')),
+    gc_over_100ms: count - total(samples(text, `${gc}_bucket`, '0.1')),
+    gc_seconds: total(samples(text, `${gc}_sum`)),
+  };
 }
 
 export type Progress = Record<string, { done: number; total: number }>;

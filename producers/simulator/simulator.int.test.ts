@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import type { AppConfig } from '../../common/config/app.config.js';
 import {
@@ -16,6 +15,7 @@ import type { PlaybackEvent } from '../../schemas/generated/events.types.js';
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';
 import { eventually } from '../../test/helpers/kafka.helper.js';
 import { runTs } from '../../test/helpers/platform.helper.js';
+import { tempDir } from '../../test/helpers/temp-dir.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import type { GroundTruthManifest } from './ground-truth.manifest.js';
 
@@ -92,12 +92,10 @@ async function consumeEventTopics(config: AppConfig): Promise<Consumed[]> {
 }
 
 let config: AppConfig;
-let dir: string;
+const dir = tempDir('backbeat-sim-');
 before(async () => {
   config = await useStack();
-  dir = mkdtempSync(path.join(tmpdir(), 'backbeat-sim-'));
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('traffic simulator CLI (real Kafka and schema registry)', () => {
   it('given a small seeded run over Kafka, when the topics are read back, then they hold exactly the manifest', async () => {

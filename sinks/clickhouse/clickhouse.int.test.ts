@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { migrate, readMigrations } from '../../infra/clickhouse/migrate.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
+import { tempDir } from '../../test/helpers/temp-dir.helper.js';
 import { openClickHouse, openEmbeddedChdb, type ClickHouseHandle } from './clickhouse.client.js';
 
 // The same client code against the two ways of reaching ClickHouse: the stack's chDB server
@@ -23,17 +23,6 @@ const modes: Record<'server' | 'chdb', () => Promise<{ ch: ClickHouseHandle; dat
       return { ch, database: 'bb_test' };
     },
   };
-
-// Temporary folders (the embedded chDB's data, migration fixtures), removed when the file ends.
-const temps: string[] = [];
-const tempDir = (prefix: string) => {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-};
-after(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
 
 for (const [mode, open] of Object.entries(modes) as [
   keyof typeof modes,
