@@ -2,7 +2,7 @@
 # Makes sure the system packages Backbeat's local stack needs are present:
 #   Java 17+ (Kafka), Maven (resolves Kafka's jars), redis-server, ffmpeg, a C++ toolchain and
 #   libzstd-dev (node-rdkafka compiles librdkafka during npm ci), and with --test docker-compose
-#   (validates docker-compose.yml without an engine).
+#   (validates docker-compose.yml without an engine) and chromium (browser tests).
 # As root, missing ones are installed with apt-get. Otherwise it stops with one message naming
 # them and the command that installs them.
 set -euo pipefail
@@ -26,6 +26,8 @@ have python3 || missing+=(python3)
 [ -f /usr/include/zstd.h ] || missing+=(libzstd-dev)
 if [ $want_test = 1 ]; then
   have docker-compose || missing+=(docker-compose)
+  # The SDK's browser test (CORS from another origin) drives Debian's Chromium.
+  have chromium || missing+=(chromium)
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

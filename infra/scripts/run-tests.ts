@@ -1,7 +1,7 @@
 /**
- * Finds test files by tier suffix (.unit.test.ts, .int.test.ts, .e2e.test.ts) and runs them
+ * Finds test files by tier suffix (.unit.test.ts, .int.test.ts, .fuzz.test.ts, .e2e.test.ts) and runs them
  * with Node's own test runner in one invocation, tiers in that order, so one summary closes
- * the run. Usage: tsx infra/scripts/run-tests.ts [unit] [int] [e2e] [--filter substring]
+ * the run. Usage: tsx infra/scripts/run-tests.ts [unit] [int] [fuzz] [e2e] [--filter substring]
  */
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';

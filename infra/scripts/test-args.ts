@@ -1,10 +1,10 @@
 /** The test runner's arguments: tiers to run, in tier order, and an optional path filter. */
-export const TIERS = ['unit', 'int', 'e2e'] as const;
+export const TIERS = ['unit', 'int', 'fuzz', 'e2e'] as const;
 export type Tier = (typeof TIERS)[number];
 
 export type TestArgs = { ok: true; tiers: Tier[]; filter?: string } | { ok: false; error: string };
 
-/** `[unit] [int] [e2e] [--filter substring]`; no tier named means every tier. */
+/** `[unit] [int] [fuzz] [e2e] [--filter substring]`; no tier named means every tier. */
 export function parseTestArgs(args: readonly string[]): TestArgs {
   const filterAt = args.indexOf('--filter');
   const filter = filterAt >= 0 ? args[filterAt + 1] : undefined;
