@@ -5,6 +5,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/',
+      'producers/sdk/dist/',
       'node_modules/',
       '.cache/',
       '.data/',

@@ -54,6 +54,8 @@ describe('npm run bench', { timeout: 480_000 }, () => {
       '1',
       '2',
       '2b',
+      '2c',
+      '2d',
       '3',
       '3b',
       '4',

@@ -15,6 +15,10 @@ export interface AnalystUserSettings {
   database: string;
   maxRows: number;
   maxSeconds: number;
+  /** SQL_MAX_MEMORY_BYTES (default 1 GiB). */
+  maxMemoryBytes?: number;
+  /** SQL_MAX_RESULT_BYTES (default 100 MiB). */
+  maxResultBytes?: number;
 }
 
 /**
@@ -36,6 +40,8 @@ export function renderAnalystUserSql(
     database: quoteIdentifier(s.database),
     max_rows: int(s.maxRows, 'maxRows'),
     max_seconds: int(s.maxSeconds, 'maxSeconds'),
+    max_memory_bytes: int(s.maxMemoryBytes ?? 1 << 30, 'maxMemoryBytes'),
+    max_result_bytes: int(s.maxResultBytes ?? 100 * (1 << 20), 'maxResultBytes'),
   };
   // Split the template, then fill in: a value can never end or start a statement.
   return sql

@@ -22,6 +22,7 @@ import {
 import { buildApiOpenApi } from './api.openapi.js';
 import { requireToken } from './auth/auth.middleware.js';
 import { httpObservability } from './http-observability.js';
+import { methodGuard } from './method-guard.js';
 
 export interface ApiAppConfig {
   api: AppConfig['api'];
@@ -75,6 +76,7 @@ export function createApiApp(config: ApiAppConfig, deps: ApiDeps) {
   // Routes set their own validators where caching helps; no automatic ETags on private data.
   app.set('etag', false);
   app.use(httpObservability({ logger: deps.logger, registry: deps.registry }));
+  app.use(methodGuard(openapi.paths));
   app.use(
     createOpsRouter({
       registry: deps.registry,
@@ -115,7 +117,12 @@ export function createApiApp(config: ApiAppConfig, deps: ApiDeps) {
   app.use(createCatalogueRouter(publicConfig, { catalogue, playCounts }));
   app.use(
     createSqlRouter(
-      { maxRows: config.api.sqlMaxRows, maxSeconds: config.api.sqlMaxSeconds },
+      {
+        maxRows: config.api.sqlMaxRows,
+        maxSeconds: config.api.sqlMaxSeconds,
+        maxMemoryBytes: config.api.sqlMaxMemoryBytes,
+        maxResultBytes: config.api.sqlMaxResultBytes,
+      },
       { clickhouse: deps.analystClickHouse, logger: deps.logger, registry: deps.registry },
     ),
   );

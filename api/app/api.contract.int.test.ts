@@ -99,6 +99,8 @@ describe('contract: every documented path, answers and errors', () => {
     await call({ path: '/v1/me/followers?limit=101', token: u1(), status: 400 });
     await call({ path: '/v1/me/friend-activity', token: u1(), status: 200 });
     await call({ path: '/v1/me/friend-activity?limit=x', token: u1(), status: 400 });
+    await call({ path: '/v1/me/settings', token: u1(), status: 200 });
+    await call({ path: '/v1/me/settings', status: 401 });
   });
 
   it('tracks: a track, its daily series and markets, ISRC look-up; 304, 400, 404', async () => {

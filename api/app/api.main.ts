@@ -15,7 +15,9 @@ import { createMetricsRegistry } from '../../common/metrics/metrics.js';
 import { createCatalogueReader } from '../../processors/catalogue/catalogue.reader.js';
 import { createPlayCountsReader } from '../../processors/play-counts/play-counts.reader.js';
 import { createUserStateReader } from '../../processors/user-state/user-state.reader.js';
+import { createStartupState, waitForDependency } from '../../processors/host/startup-wait.js';
 import { openClickHouse } from '../../sinks/clickhouse/clickhouse.client.js';
+import { waitForSchemaVersion } from '../../sinks/clickhouse/schema-version.js';
 import { createAnalystClickHouse } from './analyst-clickhouse.js';
 import { createApiApp } from './api.app.js';
 import { applyAnalystUser } from './analyst-user.js';
@@ -47,9 +49,22 @@ async function main(): Promise<void> {
     // Reads fail fast while Redis is away (503 with Retry-After), instead of queueing.
     const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
     closers.push(async () => void redis.disconnect());
-    await redis.connect();
-    const clickhouse = await openClickHouse(config.clickhouse);
+    redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
+    // A store that is not there yet is waited for (warn lines with the next retry), not fatal.
+    const startup = createStartupState();
+    const wait = <T>(dependency: string, attempt: () => Promise<T>) =>
+      waitForDependency(dependency, attempt, {
+        logger,
+        state: startup,
+        retry: { initialMs: 500, maxMs: 5000 },
+      });
+    await wait('redis', async () => {
+      if (redis.status === 'wait' || redis.status === 'end') await redis.connect();
+      await redis.ping();
+    });
+    const clickhouse = await wait('clickhouse', () => openClickHouse(config.clickhouse));
     closers.push(clickhouse.close);
+    await waitForSchemaVersion(clickhouse.client, { logger });
     if (!config.clickhouse.local) {
       // A ClickHouse server: make sure the analyst user exists with the current limits.
       const n = await applyAnalystUser(clickhouse.client, {
@@ -58,6 +73,8 @@ async function main(): Promise<void> {
         database: config.clickhouse.database,
         maxRows: config.api.sqlMaxRows,
         maxSeconds: config.api.sqlMaxSeconds,
+        maxMemoryBytes: config.api.sqlMaxMemoryBytes,
+        maxResultBytes: config.api.sqlMaxResultBytes,
       }).catch((err: Error) => {
         throw new Error(
           `could not create the analyst user on ${clickhouse.location} (the CLICKHOUSE_URL user needs access management): ${err.message}`,

@@ -110,7 +110,7 @@ export async function startBenchStack(
   }
   const catalogue = loadEventCatalogue();
   const codec = createAvroCodec(catalogue, {
-    registry: createRegistryClient({ url: s.config.registry.url }),
+    registry: createRegistryClient(s.config.registry),
   });
   let stopping: Promise<void> | undefined;
   const stack: BenchStack = {

@@ -198,6 +198,15 @@ export const sections = {
       nonEmpty(),
       'Compacted Kafka topic where the registry stores schemas and config.',
     ),
+    writeCredentials: setting(
+      'SCHEMA_REGISTRY_WRITE_CREDENTIALS',
+      'backbeat:backbeat-dev-registry-key',
+      z
+        .string()
+        .trim()
+        .regex(/^[^:\s]+:\S{8,}$/, 'must be user:password with a password of 8+ characters'),
+      "HTTP basic-auth credential (user:password) that the schema registry's writes need (register, config, deletes); reads stay open. Every Backbeat process that registers schemas sends it. The default is a development credential, public in this repository: replace it outside a laptop.",
+    ),
   },
   gateway: {
     port: setting(
@@ -240,7 +249,19 @@ export const sections = {
       'GATEWAY_MAX_IN_FLIGHT',
       '50000',
       positiveInt(),
-      'Events handed to Kafka and not yet confirmed; past it the gateway answers 503 with Retry-After.',
+      'Events handed to Kafka without a delivery report yet (those whose batch was already answered included); at it a new request is shed (503 with Retry-After) before its body is read, and a batch that would pass it is shed after parsing.',
+    ),
+    maxInflightRequests: setting(
+      'GATEWAY_MAX_INFLIGHT_REQUESTS',
+      '32',
+      positiveInt(),
+      'POST /v1/events requests admitted at once, from admission to answer; past it a request is shed with 503 and Retry-After before its body is read. With the gateway at its peak on 2 cores this bounds the wait of an admitted batch (Little: limit / peak batches per second).',
+    ),
+    maxInflightBytes: setting(
+      'GATEWAY_MAX_INFLIGHT_BYTES',
+      '16777216',
+      positiveInt(),
+      'Body bytes held at once by admitted requests (the declared Content-Length, or the bytes of a chunked body counted as they arrive); past it a request is shed with 503 and Retry-After. One request alone may always send up to GATEWAY_MAX_BODY_BYTES.',
     ),
     rateLimit: setting(
       'GATEWAY_RATE_LIMIT',
@@ -253,9 +274,29 @@ export const sections = {
     ),
     produceTimeoutMs: setting(
       'GATEWAY_PRODUCE_TIMEOUT_MS',
-      '10000',
+      '5000',
       positiveInt(),
-      'How long the gateway waits for Kafka to confirm an event before answering 503.',
+      "librdkafka's message.timeout.ms for the gateway's producer: how long an event may wait for Kafka's delivery report. A batch whose events time out is answered 504 kafka-unconfirmed (a broker may have taken them without answering: retry with the same event_id); a gateway timer 2 s longer is only a safety net.",
+    ),
+    corsOrigins: setting(
+      'GATEWAY_CORS_ORIGINS',
+      '',
+      z
+        .string()
+        .trim()
+        .transform((s) => (s ? s.split(',').map((o) => o.trim()) : []))
+        .refine(
+          (list) =>
+            list.every(
+              (o) =>
+                o === '*' ||
+                /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(
+                  o,
+                ),
+            ),
+          'must be a comma-separated list of exact origins (scheme://host[:port], no path), or *',
+        ),
+      'Browser origins allowed to POST /v1/events (CORS), e.g. https://player.example.com,http://127.0.0.1:5173; empty = none; * = any (never with credentials).',
     ),
   },
   processors: {
@@ -295,13 +336,33 @@ export const sections = {
       positiveInt(),
       'How long shutdown keeps retrying a batch against a failing store.',
     ),
+    stallAfterMs: setting(
+      'PROCESSOR_STALL_AFTER_MS',
+      '60000',
+      positiveInt(),
+      'A projection that has lag and has applied nothing for this long counts as stalled: /readyz answers 503, backbeat_processor_stalled shows it, and a warn line is logged.',
+    ),
+    sessionTimeoutMs: setting(
+      'PROCESSOR_SESSION_TIMEOUT_MS',
+      '6000',
+      z.coerce
+        .number({ message: 'must be a number' })
+        .int('must be an integer')
+        .min(6000, "must be at least 6000 (the broker's group.min.session.timeout.ms)")
+        .max(300_000, 'must be at most 300000'),
+      'Consumer-group session timeout of processors: how long after a member dies (kill -9) its partitions move to the others. Members heartbeat every third of it; each --instance is a static member (group.instance.id), so a restart within it keeps its partitions.',
+    ),
   },
   ops: {
     metricsPort: setting(
       'METRICS_PORT',
       '9464',
-      port(),
-      "Port of the main job's /metrics, /healthz and /readyz server.",
+      z.coerce
+        .number({ message: 'must be a TCP port number' })
+        .int('must be an integer')
+        .min(0, 'must be between 0 and 65535')
+        .max(65535, 'must be between 0 and 65535'),
+      'Port of the /metrics, /healthz and /readyz server of the main job and of `npm run processors`. 0 = an ephemeral port, logged at start-up (`ops server listening`, with its URL). `npm run processors -- --instance <name>` uses 0 unless METRICS_PORT is set, so instances side by side do not collide.',
     ),
   },
   api: {
@@ -328,6 +389,18 @@ export const sections = {
       '30',
       positiveInt(),
       'Longest run time of one analyst query in seconds; beyond it ClickHouse stops it (400).',
+    ),
+    sqlMaxMemoryBytes: setting(
+      'SQL_MAX_MEMORY_BYTES',
+      '1073741824',
+      positiveInt(),
+      'Most memory one analyst query may use in bytes (max_memory_usage, enforced by the chDB server); beyond it the query fails with 400.',
+    ),
+    sqlMaxResultBytes: setting(
+      'SQL_MAX_RESULT_BYTES',
+      '104857600',
+      positiveInt(),
+      'Largest uncompressed result of one analyst query in bytes (max_result_bytes, enforced by the chDB server); beyond it the query fails with 400.',
     ),
   },
 } satisfies Record<string, SectionSpec>;
@@ -369,6 +442,8 @@ export interface RegistryConfig {
   port: number;
   topic: string;
   local: boolean;
+  /** The write credential (SCHEMA_REGISTRY_WRITE_CREDENTIALS): never log it. */
+  writeAuth: { user: string; password: string };
 }
 export interface GatewayConfig extends Omit<Raw['gateway'], 'apiKeys'> {
   /** API key -> client app name. */
@@ -436,6 +511,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = repoRoot
       port: r.registry.port,
       topic: r.registry.topic,
       local: !r.registry.url,
+      writeAuth: {
+        user: r.registry.writeCredentials.slice(0, r.registry.writeCredentials.indexOf(':')),
+        password: r.registry.writeCredentials.slice(r.registry.writeCredentials.indexOf(':') + 1),
+      },
     },
     gateway: {
       ...r.gateway,

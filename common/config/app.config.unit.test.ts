@@ -59,8 +59,8 @@ describe('config', () => {
       /^REDIS_PORT must be between 1 and 65535/,
     );
     assert.match(
-      problemsOf({ METRICS_PORT: '0' })[0]!,
-      /^METRICS_PORT must be between 1 and 65535/,
+      problemsOf({ METRICS_PORT: '65536' })[0]!,
+      /^METRICS_PORT must be between 0 and 65535/,
     );
     assert.match(problemsOf({ KAFKA_PORT: '19092.5' })[0]!, /^KAFKA_PORT must be an integer/);
   });

@@ -17,7 +17,14 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Session } from 'chdb';
-import { EXTERNAL_FUNCTIONS } from '../../common/clickhouse/external-functions.js';
+import {
+  ANALYST_FORMATS,
+  ANALYST_QUERY_SETTINGS,
+  ANALYST_TABLE_FUNCTIONS,
+  ANALYST_STATEMENTS,
+  ANALYST_SYSTEM_TABLES,
+  EXTERNAL_FUNCTIONS,
+} from '../../common/clickhouse/external-functions.js';
 import type { Logger } from '../../common/logging/logger.js';
 import { ClickHouseServerError, ErrorCode } from './clickhouse-protocol.js';
 import {
@@ -28,6 +35,8 @@ import {
   insertCuts,
   quoteIdentifier,
   quoteString,
+  readExplainAst,
+  settingsAssignments,
   type StatementInfo,
   valuesDataIsSafe,
 } from './clickhouse-sql.js';
@@ -190,6 +199,12 @@ export interface QueryRequest {
   /** `param_*` values in ClickHouse's text form. */
   params: Record<string, string>;
   defaultFormat?: string;
+  /**
+   * Aborted when the client went away. A query still waiting for its session is then dropped
+   * unrun; one already running in chDB cannot be interrupted (chDB 3.x has no per-query cancel
+   * through its binding), and ends at its max_execution_time.
+   */
+  signal?: AbortSignal;
 }
 
 export interface QueryResult {
@@ -206,7 +221,40 @@ export interface EngineOptions {
   log: Logger;
   /** Most concurrent HTTP sessions (session_id). */
   maxHttpSessions?: number;
+  /**
+   * Limits of the restricted (analyst) user, applied by the server after the query's own
+   * settings: a request may lower them, never lift them (SQL_MAX_ROWS, SQL_MAX_SECONDS,
+   * SQL_MAX_MEMORY_BYTES, SQL_MAX_RESULT_BYTES).
+   */
+  analystLimits?: AnalystLimits;
 }
+
+export interface AnalystLimits {
+  maxRows: number;
+  maxSeconds: number;
+  maxMemoryBytes: number;
+  maxResultBytes: number;
+}
+
+/** The capped settings and the limit each is capped by. */
+const ANALYST_CAPS = {
+  max_result_rows: 'maxRows',
+  max_execution_time: 'maxSeconds',
+  max_memory_usage: 'maxMemoryBytes',
+  max_result_bytes: 'maxResultBytes',
+} as const satisfies Record<string, keyof AnalystLimits>;
+/** Request settings an analyst client may send besides the caps (which may only go lower). */
+const ANALYST_OVERFLOW_MODES = new Set(['result_overflow_mode', 'timeout_overflow_mode']);
+
+function constraint(message: string): ClickHouseServerError {
+  return new ClickHouseServerError(ErrorCode.SETTING_CONSTRAINT_VIOLATION, message);
+}
+
+/**
+ * ClickHouse's own databases: they describe the server (its queries, settings, logs), not
+ * Backbeat's data. The analyst reads only ANALYST_SYSTEM_TABLES of them.
+ */
+const BUILTIN_DATABASES = new Set(['system', 'information_schema', 'INFORMATION_SCHEMA']);
 
 const READ_KINDS = new Set([
   'SELECT',
@@ -361,7 +409,7 @@ export class ChdbEngine {
       b.pending < a.pending ? b : a,
     );
     try {
-      return await sess.run(() => this.executeOn(sess, req));
+      return await sess.run(() => this.executeUnlessGone(sess, req));
     } finally {
       if (sess.broken) void this.replace(pool, sess);
     }
@@ -397,7 +445,7 @@ export class ChdbEngine {
     const { s } = entry;
     if (entry.timer) clearTimeout(entry.timer);
     try {
-      return await s.run(() => this.executeOn(s, req));
+      return await s.run(() => this.executeUnlessGone(s, req));
     } finally {
       const current = this.httpSessions.get(key);
       if (current?.s === s) {
@@ -466,6 +514,17 @@ export class ChdbEngine {
     return q;
   }
 
+  private executeUnlessGone(sess: ChdbSession, req: QueryRequest): Promise<QueryResult> {
+    if (req.signal?.aborted)
+      return Promise.reject(
+        new ClickHouseServerError(
+          ErrorCode.QUERY_WAS_CANCELLED,
+          'Query was cancelled: the client closed the connection before it ran',
+        ),
+      );
+    return this.executeOn(sess, req);
+  }
+
   private async executeOn(sess: ChdbSession, req: QueryRequest): Promise<QueryResult> {
     if (sess.initError) throw engineError(sess.initError);
     const t0 = process.hrtime.bigint();
@@ -478,7 +537,8 @@ export class ChdbEngine {
       sess.currentDb = db;
     }
 
-    const names = [...new Set(req.settings.map(([k]) => k))];
+    const settings = req.restricted ? this.analystRequestSettings(req.settings) : req.settings;
+    const names = [...new Set(settings.map(([k]) => k))];
     let restore: Map<string, string | undefined> | undefined;
     if (names.length) {
       for (const n of names)
@@ -486,9 +546,7 @@ export class ChdbEngine {
           throw new ClickHouseServerError(ErrorCode.UNKNOWN_SETTING, `Unknown setting '${n}'`);
       const values = await this.restoreValues(sess, names);
       // One SET: it applies all of its settings or, on any error, none.
-      await sess.query(
-        `SET ${req.settings.map(([k, v]) => `${k} = ${quoteString(v)}`).join(', ')}`,
-      );
+      await sess.query(`SET ${settings.map(([k, v]) => `${k} = ${quoteString(v)}`).join(', ')}`);
       restore = values;
     }
     let info: StatementInfo | undefined;
@@ -496,6 +554,7 @@ export class ChdbEngine {
       const resolved = await this.resolve(sess, p);
       info = resolved.info;
       this.guard(sess, req, info);
+      if (req.restricted) await this.checkAnalystStatement(sess, req, resolved.canonical, info);
       const format = req.defaultFormat ?? 'TabSeparated';
       let summary: Record<string, string>;
       let body: Buffer = EMPTY;
@@ -549,6 +608,7 @@ export class ChdbEngine {
     p: Plan,
   ): Promise<{
     sql: string;
+    canonical: string;
     info: StatementInfo;
     insert?: { prefix: string; data: Buffer; format: string };
   }> {
@@ -561,6 +621,7 @@ export class ChdbEngine {
           if (info.kind === 'INSERT' && info.format?.toLowerCase() === cut.format.toLowerCase()) {
             return {
               sql: cut.prefix,
+              canonical,
               info,
               insert: { prefix: cut.prefix, data: cut.data(), format: cut.format },
             };
@@ -586,7 +647,129 @@ export class ChdbEngine {
         'cannot find where the data of this INSERT begins; send the data in the request body after the INSERT ... FORMAT statement',
       );
     }
-    return { sql: p.sql, info };
+    return { sql: p.sql, canonical, info };
+  }
+
+  /**
+   * The restricted user's request settings: the caps may only be lowered (a value above the
+   * cap, or 0 meaning "no limit", is refused), overflow modes stay `throw`, other settings must
+   * be on the analyst allow list; then every cap not given is added, so each analyst query
+   * runs with every limit whatever the client sent.
+   */
+  private analystRequestSettings(given: [string, string][]): [string, string][] {
+    const limits = this.opts.analystLimits;
+    const out = new Map<string, string>();
+    for (const [k, v] of given) {
+      const name = k.toLowerCase();
+      if (Object.hasOwn(ANALYST_CAPS, name)) {
+        const cap = limits?.[ANALYST_CAPS[name as keyof typeof ANALYST_CAPS]];
+        const n = Number(v);
+        if (cap !== undefined && !(Number.isFinite(n) && n > 0 && n <= cap))
+          throw constraint(
+            `Setting ${k} should be between 1 and ${cap} for the analyst user (got ${JSON.stringify(v)})`,
+          );
+        out.set(name, v);
+      } else if (ANALYST_OVERFLOW_MODES.has(name)) {
+        if (v !== 'throw') throw constraint(`Setting ${k} must stay 'throw' for the analyst user`);
+        out.set(name, v);
+      } else if (ANALYST_QUERY_SETTINGS.has(name)) out.set(name, v);
+      else throw constraint(`Setting ${k} is not one the analyst user may change`);
+    }
+    if (limits) {
+      for (const [name, key] of Object.entries(ANALYST_CAPS))
+        if (!out.has(name)) out.set(name, String(limits[key]));
+      for (const name of ANALYST_OVERFLOW_MODES) if (!out.has(name)) out.set(name, 'throw');
+    }
+    return [...out];
+  }
+
+  /**
+   * The restricted user's statement, checked against ClickHouse's own parse of it: the
+   * re-printed single statement (`formatQuerySingleLine`, confirmed before) and its tree
+   * (`EXPLAIN AST`). Only allow-listed table functions, no refused scalar functions, only
+   * allow-listed settings in SETTINGS/SET, only allow-listed formats, no INTO OUTFILE.
+   */
+  private async checkAnalystStatement(
+    sess: ChdbSession,
+    req: QueryRequest,
+    canonical: string,
+    info: StatementInfo,
+  ): Promise<void> {
+    const denied = (what: string) =>
+      new ClickHouseServerError(
+        ErrorCode.ACCESS_DENIED,
+        `${req.user}: Not enough privileges. The analyst user may not use ${what}`,
+      );
+    if (info.intoOutfile) throw denied('INTO OUTFILE');
+    const format = info.format ?? req.defaultFormat;
+    if (format !== undefined && !ANALYST_FORMATS.has(format.toLowerCase()))
+      throw denied(`the format ${format}`);
+    const { names, clauses } = settingsAssignments(canonical);
+    for (const n of names)
+      if (!ANALYST_QUERY_SETTINGS.has(n.toLowerCase()))
+        throw constraint(`Setting ${n} is not one the analyst user may change`);
+    let ast: string;
+    try {
+      const r = await sess.query(`EXPLAIN AST ${canonical}`, 'TabSeparatedRaw');
+      ast = Buffer.from(r.bytes).toString('utf8');
+    } catch (err) {
+      const e = engineError(err);
+      throw new ClickHouseServerError(
+        e.code,
+        `The chDB server could not check this statement for the analyst user: ${e.message}`,
+      );
+    }
+    const facts = readExplainAst(ast);
+    if (!ANALYST_STATEMENTS.has(facts.root)) {
+      if (!READ_KINDS.has(info.kind))
+        throw new ClickHouseServerError(
+          ErrorCode.READONLY,
+          `${req.user}: Cannot execute query in readonly mode`,
+        );
+      throw denied(`a ${facts.root} statement (allowed: ${[...ANALYST_STATEMENTS].join(', ')})`);
+    }
+    this.checkAnalystTables(sess, req, facts, denied);
+    if (facts.setNodes > clauses)
+      throw constraint('the statement assigns settings the chDB server cannot name; refused');
+    if (facts.topLiterals > 0) throw denied('INTO OUTFILE');
+    for (const id of facts.topIdentifiers)
+      if (!ANALYST_FORMATS.has(id.toLowerCase())) throw denied(`the format ${id}`);
+    for (const fn of facts.functions) {
+      if (fn.table && !ANALYST_TABLE_FUNCTIONS.has(fn.name))
+        throw denied(`the table function ${fn.name}(), which is not on the analyst allow list`);
+      // A scalar call named like a refused table function (file(...)) is refused too.
+      if (!fn.table && EXTERNAL_FUNCTIONS.has(fn.name))
+        throw denied(`${fn.name}(), which reads the server's files, settings or the network`);
+    }
+  }
+
+  /**
+   * Every table the statement names must be outside ClickHouse's built-in databases, or on the
+   * system allow list (ANALYST_SYSTEM_TABLES). Unqualified names resolve in the request's
+   * database; a dotted identifier whose first part is a built-in database
+   * (`x IN system.processes`) names a table too.
+   */
+  private checkAnalystTables(
+    sess: ChdbSession,
+    req: QueryRequest,
+    facts: ReturnType<typeof readExplainAst>,
+    denied: (what: string) => ClickHouseServerError,
+  ): void {
+    const check = (db: string, table: string) => {
+      if (!BUILTIN_DATABASES.has(db)) return;
+      if (db === 'system' && table !== '' && ANALYST_SYSTEM_TABLES.has(table.toLowerCase())) return;
+      throw denied(table ? `the table ${db}.${table}` : `the database ${db}`);
+    };
+    const current = req.database ?? sess.logicalDb;
+    for (const t of facts.tables) {
+      const dot = t.indexOf('.');
+      if (dot < 0) check(current, t);
+      else check(t.slice(0, dot), t.slice(dot + 1));
+    }
+    for (const d of facts.dotted) {
+      const [db = '', table = ''] = d.split('.');
+      if (BUILTIN_DATABASES.has(db)) check(db, table);
+    }
   }
 
   private guard(sess: ChdbSession, req: QueryRequest, info: StatementInfo): void {
@@ -617,6 +800,7 @@ export class ChdbEngine {
         `${req.user}: Cannot execute query in readonly mode. For queries over HTTP, method GET implies readonly. You should use method POST for modifying queries`,
       );
     if (req.restricted) {
+      // A first cheap look at the re-printed text; checkAnalystStatement reads the engine's tree.
       const fn = [...info.calls].find((c) => EXTERNAL_FUNCTIONS.has(c));
       if (fn)
         throw new ClickHouseServerError(

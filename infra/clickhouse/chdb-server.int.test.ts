@@ -10,6 +10,13 @@ import {
   type ClickHouseClient,
   type ClickHouseClientConfigOptions,
 } from '@clickhouse/client';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  ANALYST_FORMATS,
+  ANALYST_TABLE_FUNCTIONS,
+  REVIEWED_REFUSED_TABLE_FUNCTIONS,
+} from '../../common/clickhouse/external-functions.js';
 import { repoRoot, type AppConfig } from '../../common/config/app.config.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { portOpen } from '../stack/process-supervisor.js';
@@ -268,6 +275,164 @@ describe('chDB server: the ClickHouse HTTP interface over the chDB data folder',
       analyst.query({ query: "SELECT * FROM file('/etc/hostname', 'LineAsString')" }),
     );
     assert.equal(file.type, 'ACCESS_DENIED');
+  });
+
+  it('classifies every table function the engine lists: allowed, or reviewed and refused', async () => {
+    const names = (
+      await rows<{ name: string }>(writer, 'SELECT name FROM system.table_functions')
+    ).map((r) => r.name);
+    assert.ok(names.length > 50, `only ${names.length} table functions listed`);
+    const unclassified = names.filter(
+      (n) =>
+        !ANALYST_TABLE_FUNCTIONS.has(n.toLowerCase()) &&
+        !REVIEWED_REFUSED_TABLE_FUNCTIONS.has(n.toLowerCase()),
+    );
+    assert.deepEqual(
+      unclassified,
+      [],
+      'new table functions: classify them in common/clickhouse/external-functions.ts',
+    );
+    const formats = new Set(
+      (await rows<{ name: string }>(writer, 'SELECT name FROM system.formats WHERE is_output')).map(
+        (r) => r.name.toLowerCase(),
+      ),
+    );
+    for (const f of ANALYST_FORMATS)
+      assert.ok(formats.has(f), `format ${f} is not an output format`);
+  });
+
+  it("refuses the analyst every table function off the allow list, checked on the engine's parse", async () => {
+    const names = (
+      await rows<{ name: string }>(writer, 'SELECT name FROM system.table_functions')
+    ).map((r) => r.name);
+    const refused = names.filter((n) => !ANALYST_TABLE_FUNCTIONS.has(n.toLowerCase()));
+    for (const name of refused) {
+      for (const query of [
+        `SELECT * FROM ${name}('/etc/passwd')`,
+        `SELECT * FROM \`${name}\`('/proc/self/environ', 'LineAsString')`,
+        `SELECT 1 FROM numbers(1) WHERE 1 IN (SELECT 1 FROM /* c */ ${name}\u00a0('x'))`,
+      ]) {
+        const e = await chError(() => analyst.query({ query }));
+        assert.ok(
+          ['ACCESS_DENIED', 'SYNTAX_ERROR'].includes(e.type ?? ''),
+          `${query}: ${e.type} ${e.message}`,
+        );
+      }
+    }
+    // Scalar file() too, and the allowed generators still work.
+    assert.equal(
+      (await chError(() => analyst.query({ query: "SELECT file('/etc/passwd')" }))).type,
+      'ACCESS_DENIED',
+    );
+    assert.equal(
+      (await rows(analyst, 'SELECT * FROM numbers(3) UNION ALL SELECT * FROM zeros(2)')).length,
+      5,
+    );
+  });
+
+  it("refuses the analyst ClickHouse's own tables and statements off the allow list, however the table is named", async () => {
+    for (const query of [
+      'SELECT query FROM system.processes',
+      'SELECT * FROM `system`.`query_log`',
+      'SELECT * FROM system . processes',
+      'SELECT 1 FROM plays WHERE track_id IN system.processes',
+      'SELECT * FROM view(SELECT * FROM system.processes)',
+      'SELECT * FROM plays AS p JOIN (SELECT query AS track_id FROM system.processes) AS q USING track_id',
+      'SELECT * FROM information_schema.tables',
+      'DESCRIBE TABLE system.processes',
+      'EXISTS system.users',
+      'SHOW CREATE TABLE system.query_log',
+      'SHOW PROCESSLIST',
+      'SHOW USERS',
+      'SHOW GRANTS',
+      'USE system',
+    ]) {
+      const e = await chError(() => analyst.command({ query }));
+      assert.equal(e.type, 'ACCESS_DENIED', `${query}: ${e.type} ${e.message}`);
+    }
+    // A request naming a built-in database as its own does not open its tables either.
+    const sys = client({
+      user: config.chdbServer.analystUser,
+      pass: config.chdbServer.analystPassword,
+      database: 'system',
+    });
+    assert.equal(
+      (await chError(() => sys.query({ query: 'SELECT * FROM processes' }))).type,
+      'ACCESS_DENIED',
+    );
+    // Schema discovery, generators and the analyst's own tables still answer.
+    assert.ok(
+      (await rows(analyst, `SELECT name FROM system.tables WHERE database = '${db}'`)).length >= 1,
+    );
+    assert.ok(
+      (await rows(analyst, `SELECT name FROM system.columns WHERE table = 'plays'`)).length >= 1,
+    );
+    assert.equal((await rows(analyst, 'SELECT * FROM system.one')).length, 1);
+    assert.equal((await rows(analyst, 'SELECT p.track_id FROM plays AS p LIMIT 2')).length, 2);
+    assert.ok((await rows(analyst, 'SHOW TABLES')).length >= 1);
+    assert.equal((await rows(sys, 'SELECT * FROM one')).length, 1);
+  });
+
+  it('holds the analyst limits whatever the spelling: SETTINGS off the allow list are refused', async () => {
+    for (const ws of [' ', '\u00a0', '\u3000', '\ufeff', '\u2028', '\t', '/**/', '--x\n']) {
+      for (const setting of [
+        'max_result_rows',
+        'MAX_EXECUTION_TIME',
+        'max_memory_usage',
+        'max_result_bytes',
+        'result_overflow_mode',
+      ]) {
+        const query = `SELECT number FROM numbers(10)${ws}SETTINGS${ws}${setting}${ws}=${ws}0`;
+        const e = await chError(() => analyst.query({ query }));
+        assert.ok(
+          ['SETTING_CONSTRAINT_VIOLATION', 'SYNTAX_ERROR', 'UNKNOWN_SETTING', 'READONLY'].includes(
+            e.type ?? '',
+          ),
+          `${JSON.stringify(query)}: ${e.type} ${e.message}`,
+        );
+      }
+    }
+    // A request parameter may lower a cap, not lift it; the caps hold without any parameter.
+    const lift = await chError(() =>
+      analyst.query({ query: 'SELECT 1', clickhouse_settings: { max_result_rows: '0' } }),
+    );
+    assert.equal(lift.type, 'SETTING_CONSTRAINT_VIOLATION');
+    const [caps] = await rows<Record<string, string>>(
+      analyst,
+      "SELECT getSettingOrDefault('max_result_rows', 0) AS r, getSettingOrDefault('max_execution_time', 0) AS t, getSettingOrDefault('max_memory_usage', 0) AS m, getSettingOrDefault('max_result_bytes', 0) AS b",
+    );
+    assert.deepEqual(Object.values(caps!).map(Number), [
+      config.api.sqlMaxRows,
+      config.api.sqlMaxSeconds,
+      config.api.sqlMaxMemoryBytes,
+      config.api.sqlMaxResultBytes,
+    ]);
+    // An allowed setting passes.
+    assert.equal((await rows(analyst, 'SELECT 1 AS x SETTINGS max_threads = 1')).length, 1);
+  });
+
+  it("keeps the passwords and the token secret out of the chDB server's environment", async () => {
+    const pid = readFileSync(
+      path.join(config.stack.dataDir, 'run', 'clickhouse.pid'),
+      'utf8',
+    ).trim();
+    const env = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    for (const name of ['API_TOKEN_SECRET', 'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_ANALYST_PASSWORD'])
+      assert.ok(!env.split('\0').some((kv) => kv.startsWith(`${name}=`)), name);
+    // (The default passwords are short words that occur in other values; long ones must not.)
+    for (const secret of [
+      config.chdbServer.password,
+      config.chdbServer.analystPassword,
+      config.api.tokenSecret,
+    ].filter((x) => x.length >= 16))
+      assert.ok(!env.includes(secret), 'a secret value is in the environment');
+    // ... and the secrets file is gone once read.
+    assert.equal(
+      (await import('node:fs')).existsSync(
+        path.join(config.stack.dataDir, 'run', 'chdb-server.secrets.json'),
+      ),
+      false,
+    );
   });
 
   it('refuses wrong or missing credentials with 516 AUTHENTICATION_FAILED', async () => {

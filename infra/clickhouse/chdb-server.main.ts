@@ -5,7 +5,7 @@
  *
  *   node --import tsx infra/clickhouse/chdb-server.main.ts [--data=<chDB data folder>]
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../common/config/app.config.js';
 import { ConfigError } from '../../common/errors/backbeat.error.js';
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
   const dataPath = path.resolve(flags.data ?? config.clickhouse.chdbPath);
   mkdirSync(dataPath, { recursive: true });
   const { chdbServer } = config;
+  const secrets = readSecrets(chdbServer);
 
   const server = await createChdbServer(
     {
@@ -41,9 +42,15 @@ async function main(): Promise<void> {
       path: dataPath,
       sessions: chdbServer.sessions,
       users: [
-        { name: chdbServer.user, password: chdbServer.password, access: 'write' },
-        { name: chdbServer.analystUser, password: chdbServer.analystPassword, access: 'read' },
+        { name: chdbServer.user, password: secrets.password, access: 'write' },
+        { name: chdbServer.analystUser, password: secrets.analystPassword, access: 'read' },
       ],
+      analystLimits: {
+        maxRows: config.api.sqlMaxRows,
+        maxSeconds: config.api.sqlMaxSeconds,
+        maxMemoryBytes: config.api.sqlMaxMemoryBytes,
+        maxResultBytes: config.api.sqlMaxResultBytes,
+      },
     },
     { log, registry },
   );
@@ -75,6 +82,29 @@ async function main(): Promise<void> {
     },
     'chdb server listening',
   );
+}
+
+/**
+ * The two passwords: from the file named by CHDB_SERVER_SECRETS_FILE (JSON
+ * {"password", "analystPassword"}, mode 0600, written by the stack), read once and unlinked so
+ * that neither the process environment (/proc/<pid>/environ) nor the disk keeps them; without
+ * that variable, from CLICKHOUSE_PASSWORD and CLICKHOUSE_ANALYST_PASSWORD as before.
+ */
+function readSecrets(c: { password: string; analystPassword: string }): {
+  password: string;
+  analystPassword: string;
+} {
+  const file = process.env.CHDB_SERVER_SECRETS_FILE;
+  if (!file) return c;
+  let parsed: { password?: unknown; analystPassword?: unknown };
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as typeof parsed;
+  } finally {
+    rmSync(file, { force: true });
+  }
+  if (typeof parsed.password !== 'string' || typeof parsed.analystPassword !== 'string')
+    throw new ConfigError([`${file}: needs {"password": "...", "analystPassword": "..."}`]);
+  return { password: parsed.password, analystPassword: parsed.analystPassword };
 }
 
 main().catch((err) => {

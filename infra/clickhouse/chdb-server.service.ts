@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type {
   ChdbServerConfig,
   ClickHouseConfig,
@@ -12,7 +13,7 @@ import type { ServiceSpec } from '../stack/process-supervisor.js';
  * The chDB server as a local-stack service: `node --import tsx infra/clickhouse/chdb-server.main.ts
  * --data=<chdbPath>`, the one process that opens the chDB data folder. Ready when `/ping`
  * answers `Ok.`. Every setting it needs is passed in its environment, so the process serves
- * exactly the stack it was started for.
+ * exactly the stack it was started for, except the passwords (a file, see `prepare`).
  */
 export function chdbServerService(config: {
   clickhouse: ClickHouseConfig;
@@ -21,6 +22,7 @@ export function chdbServerService(config: {
   log: { level: string };
 }): ServiceSpec {
   const { clickhouse, chdbServer, stack } = config;
+  const secretsFile = path.resolve(stack.root, stack.dataDir, 'run', 'chdb-server.secrets.json');
   const host = stack.host;
   const marker = `--data=${clickhouse.chdbPath}`;
   // An absolute loader URL: the supervisor may be run from any working directory.
@@ -43,9 +45,22 @@ export function chdbServerService(config: {
       CHDB_SERVER_PORT: String(chdbServer.port),
       CHDB_SERVER_SESSIONS: String(chdbServer.sessions),
       CLICKHOUSE_USER: chdbServer.user,
-      CLICKHOUSE_PASSWORD: chdbServer.password,
       CLICKHOUSE_ANALYST_USER: chdbServer.analystUser,
-      CLICKHOUSE_ANALYST_PASSWORD: chdbServer.analystPassword,
+      CHDB_SERVER_SECRETS_FILE: secretsFile,
+    },
+    // The passwords go in a file only this user can read, which the server reads once and
+    // unlinks: never in its environment, which /proc/<pid>/environ shows for its whole life.
+    prepare: async () => {
+      mkdirSync(path.dirname(secretsFile), { recursive: true });
+      rmSync(secretsFile, { force: true });
+      writeFileSync(
+        secretsFile,
+        JSON.stringify({
+          password: chdbServer.password,
+          analystPassword: chdbServer.analystPassword,
+        }),
+        { mode: 0o600, flag: 'wx' },
+      );
     },
     marker,
     readyTimeoutMs: 60_000,

@@ -24,7 +24,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createOpsRouter } from '../../common/http/ops.router.js';
 import type { Logger } from '../../common/logging/logger.js';
-import { ChdbEngine, type Access, type QueryRequest } from './chdb-engine.js';
+import { ChdbEngine, type Access, type AnalystLimits, type QueryRequest } from './chdb-engine.js';
 import {
   ClickHouseServerError,
   ErrorCode,
@@ -51,6 +51,8 @@ export interface ChdbServerConfig {
   users: ChdbUser[];
   /** Largest request body after decompression (default 1 GiB). */
   maxBodyBytes?: number;
+  /** Limits of the 'read' users, enforced by the server whatever the query says. */
+  analystLimits?: AnalystLimits;
 }
 
 export interface ChdbServerDeps {
@@ -92,7 +94,12 @@ export async function createChdbServer(
   const { log, registry } = deps;
   const maxBody = config.maxBodyBytes ?? 1 << 30;
   const users = config.users.map((u) => ({ ...u, digest: sha(u.password) }));
-  const engine = await ChdbEngine.open({ path: config.path, sessions: config.sessions, log });
+  const engine = await ChdbEngine.open({
+    path: config.path,
+    sessions: config.sessions,
+    log,
+    ...(config.analystLimits ? { analystLimits: config.analystLimits } : {}),
+  });
   const host = os.hostname();
 
   const queries = new Counter({
@@ -329,6 +336,9 @@ export async function createChdbServer(
     });
     let userName: string | undefined;
     let kind = '';
+    // The client went away: a query still queued for a session is dropped unrun.
+    const gone = new AbortController();
+    res.once('close', () => res.writableFinished || gone.abort());
     try {
       const isGet = req.method === 'GET' || req.method === 'HEAD';
       // A bare GET / is ClickHouse's health check: no credentials needed.
@@ -395,6 +405,7 @@ export async function createChdbServer(
         body,
         settings,
         params: queryParams,
+        signal: gone.signal,
       };
       const database = params.get('database') ?? req.get('x-clickhouse-database');
       if (database) request.database = database;

@@ -18,9 +18,33 @@ export interface Token {
   end: number;
 }
 
-const WS = new Set([' ', '\t', '\n', '\r', '\f', '\v']);
-const isWordStart = (c: string) => /[A-Za-z_]/.test(c) || c.charCodeAt(0) >= 0x80;
-const isWordChar = (c: string) => /[A-Za-z0-9_$]/.test(c) || c.charCodeAt(0) >= 0x80;
+/**
+ * Whitespace as ClickHouse's lexer skips it: ASCII, and the Unicode spaces it reads as
+ * whitespace (U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF,
+ * U+0085). A lexer that took them for word characters would read `max_result_rows\u00A0= 0`
+ * as no assignment at all.
+ */
+export const WS: ReadonlySet<string> = new Set([
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '\f',
+  '\v',
+  '\u0085',
+  '\u00a0',
+  '\u1680',
+  ...Array.from({ length: 11 }, (_, k) => String.fromCharCode(0x2000 + k)),
+  '\u2028',
+  '\u2029',
+  '\u202f',
+  '\u205f',
+  '\u3000',
+  '\ufeff',
+]);
+const isWordStart = (c: string) => /[A-Za-z_]/.test(c) || (c.charCodeAt(0) >= 0x80 && !WS.has(c));
+const isWordChar = (c: string) =>
+  /[A-Za-z0-9_$]/.test(c) || (c.charCodeAt(0) >= 0x80 && !WS.has(c));
 
 /** Reads a quoted run starting at `i` (the opening quote); backslash escapes and doubled quotes. */
 function readQuoted(s: string, i: number, q: string): { end: number; value: string } | undefined {
@@ -253,6 +277,115 @@ export function describeStatement(canonical: string): StatementInfo {
     }
   }
   return info;
+}
+
+/**
+ * The setting names assigned by `SET a = 1, b = 2` and by every `SETTINGS a = 1, ...` clause
+ * of a statement ClickHouse re-printed, with the number of clauses found: compared with the
+ * `Set` nodes of the engine's own parse (EXPLAIN AST), so a clause this reader missed fails
+ * closed.
+ */
+export function settingsAssignments(canonical: string): { names: string[]; clauses: number } {
+  const toks = [...tokens(canonical)];
+  const names: string[] = [];
+  let clauses = 0;
+  for (let k = 0; k < toks.length; k++) {
+    const t = toks[k]!;
+    const w = t.type === 'word' ? t.value.toUpperCase() : '';
+    if (!(w === 'SETTINGS' || (w === 'SET' && k === 0))) continue;
+    let j = k + 1;
+    let found = 0;
+    for (;;) {
+      const name = toks[j];
+      if (!name || (name.type !== 'word' && name.type !== 'quoted') || toks[j + 1]?.text !== '=')
+        break;
+      names.push(name.value);
+      found++;
+      j += 2;
+      // The value: one literal (with its sign), or a bracketed list or map.
+      if (toks[j]?.text === '-' || toks[j]?.text === '+') j++;
+      if (toks[j]?.text === '[' || toks[j]?.text === '(' || toks[j]?.text === '{') {
+        let depth = 0;
+        do {
+          const x = toks[j]?.text;
+          if (x === '[' || x === '(' || x === '{') depth++;
+          else if (x === ']' || x === ')' || x === '}') depth--;
+          j++;
+        } while (j < toks.length && depth > 0);
+      } else j++;
+      if (toks[j]?.text !== ',') break;
+      j++;
+    }
+    if (found) clauses++;
+    k = j - 1;
+  }
+  return { names, clauses };
+}
+
+export interface AstFacts {
+  /** Every `Function <name>` node, lower-cased, and whether it sits in a FROM (table function). */
+  functions: { name: string; table: boolean }[];
+  /** `Set` nodes: SETTINGS clauses and SET statements. */
+  setNodes: number;
+  /** Identifiers right under the root statement: a FORMAT name. */
+  topIdentifiers: string[];
+  /** Literals right under the root statement: an INTO OUTFILE target. */
+  topLiterals: number;
+  /** The root node's type: which kind of statement the engine parsed. */
+  root: string;
+  /**
+   * Tables the statement names, as written (`db.table` or `table`): every `TableIdentifier`,
+   * and the targets of EXISTS, SHOW CREATE and USE (`db.` for USE).
+   */
+  tables: string[];
+  /** Identifiers with a dot (`a.b`, `a.b.c`): a column of an alias, or of `db.table`. */
+  dotted: string[];
+}
+
+/** Reads the tree `EXPLAIN AST` prints (one node a line, one space of indent a level). */
+export function readExplainAst(ast: string): AstFacts {
+  const facts: AstFacts = {
+    functions: [],
+    setNodes: 0,
+    topIdentifiers: [],
+    topLiterals: 0,
+    root: '',
+    tables: [],
+    dotted: [],
+  };
+  const parents: string[] = [];
+  for (const line of ast.split('\n')) {
+    if (!line.trim()) continue;
+    const depth = line.length - line.trimStart().length;
+    const [type = '', name = ''] = line.trim().split(/\s+/);
+    parents.length = depth;
+    const parent = parents[depth - 1];
+    if (depth === 0 && !facts.root) {
+      facts.root = type;
+      // `ExistsTableQuery <db> <table>`, `ShowCreateTableQuery <db> <table>` (db may be empty),
+      // `UseQuery <db>`: the header carries the target; the child identifiers repeat it.
+      const head = line
+        .trim()
+        .replace(/\s*\(children \d+\)$/, '')
+        .split(' ');
+      if ((type === 'ExistsTableQuery' || type === 'ShowCreateTableQuery') && head.length >= 3)
+        facts.tables.push(
+          head[1] ? `${head[1]}.${head.slice(2).join(' ')}` : head.slice(2).join(' '),
+        );
+      if (type === 'UseQuery' && head[1]) facts.tables.push(`${head[1]}.`);
+    }
+    if (type === 'TableIdentifier') facts.tables.push(name);
+    if (type === 'Identifier' && name.includes('.')) facts.dotted.push(name);
+    if (type === 'Function')
+      facts.functions.push({ name: name.toLowerCase(), table: parent === 'TableExpression' });
+    if (type === 'Set') facts.setNodes++;
+    if (depth === 1 && parents[0] === 'SelectWithUnionQuery') {
+      if (type === 'Identifier') facts.topIdentifiers.push(name);
+      if (type === 'Literal') facts.topLiterals++;
+    }
+    parents[depth] = type;
+  }
+  return facts;
 }
 
 /** Whether `info` assigns the setting `name` (compared without case, to be safe). */

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { contentTypeFor, httpStatusFor, ClickHouseServerError } from './clickhouse-protocol.js';
 import {
+  readExplainAst,
+  settingsAssignments,
   assigns,
   dataStart,
   describeStatement,
@@ -106,5 +108,81 @@ describe('clickhouse-protocol', () => {
       new ClickHouseServerError(164, 'x').text,
       'Code: 164. DB::Exception: x. (READONLY)',
     );
+  });
+
+  it('reads SETTINGS and SET assignments off a re-printed statement', () => {
+    assert.deepEqual(
+      settingsAssignments(
+        "SELECT a = 1 FROM t WHERE x IN (SELECT 1 SETTINGS max_threads = 1) SETTINGS max_result_rows = 0, `readonly` = -1, m = [1, 2], s = 'x'",
+      ),
+      { names: ['max_threads', 'max_result_rows', 'readonly', 'm', 's'], clauses: 2 },
+    );
+    assert.deepEqual(settingsAssignments('SET a = 1, b = DEFAULT'), {
+      names: ['a', 'b'],
+      clauses: 1,
+    });
+    assert.deepEqual(settingsAssignments('SELECT settings FROM t'), { names: [], clauses: 0 });
+  });
+
+  it('reads the statement kind, the tables named and dotted identifiers off EXPLAIN AST', () => {
+    const select = [
+      'SelectWithUnionQuery (children 1)',
+      ' ExpressionList (children 1)',
+      '  SelectQuery (children 2)',
+      '   ExpressionList (children 1)',
+      '    Function in (children 1)',
+      '     ExpressionList (children 2)',
+      '      Identifier p.query',
+      '      Identifier system.processes',
+      '   TablesInSelectQuery (children 1)',
+      '    TablesInSelectQueryElement (children 1)',
+      '     TableExpression (children 1)',
+      '      TableIdentifier system.query_log (alias p)',
+    ].join('\n');
+    const f = readExplainAst(select);
+    assert.equal(f.root, 'SelectWithUnionQuery');
+    assert.deepEqual(f.tables, ['system.query_log']);
+    assert.deepEqual(f.dotted, ['p.query', 'system.processes']);
+    const exists = readExplainAst(
+      'ExistsTableQuery system users (children 2)\n Identifier system\n Identifier users',
+    );
+    assert.deepEqual([exists.root, exists.tables], ['ExistsTableQuery', ['system.users']]);
+    assert.deepEqual(
+      readExplainAst('ExistsTableQuery  plays (children 1)\n Identifier plays').tables,
+      ['plays'],
+    );
+    assert.deepEqual(readExplainAst('UseQuery system (children 1)\n Identifier system').tables, [
+      'system.',
+    ]);
+    assert.equal(readExplainAst('ShowProcesslistQuery').root, 'ShowProcesslistQuery');
+  });
+
+  it('reads functions, table functions, Set nodes and the FORMAT name off EXPLAIN AST', () => {
+    const ast = [
+      'SelectWithUnionQuery (children 3)',
+      ' ExpressionList (children 1)',
+      '  SelectQuery (children 3)',
+      '   ExpressionList (children 1)',
+      '    Function lower (children 1)',
+      '   TablesInSelectQuery (children 1)',
+      '    TablesInSelectQueryElement (children 1)',
+      '     TableExpression (children 1)',
+      '      Function file (alias f) (children 1)',
+      '   Set',
+      ' Identifier CSV',
+      ' Set',
+    ].join('\n');
+    assert.deepEqual(readExplainAst(ast), {
+      functions: [
+        { name: 'lower', table: false },
+        { name: 'file', table: true },
+      ],
+      setNodes: 2,
+      topIdentifiers: ['CSV'],
+      topLiterals: 0,
+      root: 'SelectWithUnionQuery',
+      tables: [],
+      dotted: [],
+    });
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { repoRoot, type AppConfig } from '../../common/config/app.config.js';
@@ -17,8 +18,12 @@ before(async () => {
 
 describe('the main job', () => {
   it('runs the platform under simulator traffic, prints its addresses, and with --once exits when every projection caught up', () => {
+    // Distinctive secrets, so that finding one in the output is no coincidence.
+    const apiKey = `key-${randomBytes(12).toString('hex')}`;
+    const tokenSecret = randomBytes(32).toString('hex');
     const r = spawnSync(tsx, [main, '--once', '--events', '3000', '--rate', '0', '--seed', '11'], {
       cwd: root,
+      env: { ...process.env, GATEWAY_API_KEYS: `dev:${apiKey}`, API_TOKEN_SECRET: tokenSecret },
       encoding: 'utf8',
       timeout: 600_000,
     });
@@ -33,6 +38,10 @@ describe('the main job', () => {
     assert.match(r.stdout, /sql\s+in this process\s+POST http:\/\/127\.0\.0\.1:\d+\/v1\/sql/);
     assert.match(r.stdout, /main job\s+running pid \d+\s+http:\/\/127\.0\.0\.1:\d+\/metrics/);
     assert.match(r.stdout, /npm run sql -- /);
+    // No secret in what it prints: it says where the key is configured instead.
+    assert.match(r.stdout, /API key: from GATEWAY_API_KEYS/);
+    for (const secret of [apiKey, tokenSecret])
+      assert.ok(!(r.stdout + r.stderr).includes(secret), 'a secret was printed');
     const accepted = Number(/traffic: (\d+) events accepted by the gateway/.exec(r.stdout)?.[1]);
     assert.ok(accepted >= 3000, r.stdout);
     assert.match(
@@ -69,12 +78,9 @@ describe('the main job', () => {
       const ready = await fetch(`${base}/readyz`);
       const body = (await ready.json()) as { checks: { name: string; ok: boolean }[] };
       assert.equal(ready.status, 200, JSON.stringify(body));
-      assert.deepEqual(
-        body.checks.map((c) => [c.name, c.ok]),
-        [
-          ['redis', true],
-          ['clickhouse', true],
-        ],
+      assert.ok(
+        ['redis', 'clickhouse'].every((n) => body.checks.some((c) => c.name === n && c.ok)),
+        JSON.stringify(body),
       );
       await eventually(
         () => out.includes('Traffic sent; projections caught up'),

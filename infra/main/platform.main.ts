@@ -12,6 +12,7 @@ import { listen } from '../../common/http/http-server.js';
 import { createOpsRouter } from '../../common/http/ops.router.js';
 import { createLogger } from '../../common/logging/logger.js';
 import { createMetricsRegistry } from '../../common/metrics/metrics.js';
+import { installShutdown } from '../../processors/host/process-shutdown.js';
 import { formatReport } from '../stack/stack.js';
 import { startPlatform, type TrafficOptions } from './platform.js';
 
@@ -65,16 +66,14 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log, 'backbeat-main');
   const registry = createMetricsRegistry('backbeat-main');
   let platform: Awaited<ReturnType<typeof startPlatform>> | undefined;
-  let stopping = false;
-  const shutdown = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ code }, 'shutting down');
-    await platform?.stop({ keepStack: flags.keepStack });
-    process.exit(code);
-  };
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  // Bounded: the processors get PROCESSOR_STOP_GRACE_MS for the batch in hand, the rest (closing
+  // clients, stopping the stack) a few seconds more; then the process exits whatever is left.
+  // A second SIGINT/SIGTERM exits at once.
+  const shutdown = installShutdown({
+    logger,
+    deadlineMs: config.processors.stopGraceMs + 8000,
+    stop: async () => platform?.stop({ keepStack: flags.keepStack }),
+  });
 
   try {
     platform = await startPlatform(config, { logger, registry });
@@ -89,6 +88,7 @@ async function main(): Promise<void> {
             name: 'clickhouse',
             check: async () => void (await p.clickhouse.client.query({ query: 'SELECT 1' })),
           },
+          p.stalls.readiness,
         ],
       }),
     );
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
         '',
         'Backbeat is up.',
         formatReport(p.stack.status()),
-        `  ${'gateway'.padEnd(11)} ${'in this process'.padEnd(18)} ${a.gateway}/v1/events  (API key: ${[...config.gateway.apiKeys.keys()][0]})`,
+        `  ${'gateway'.padEnd(11)} ${'in this process'.padEnd(18)} ${a.gateway}/v1/events  (API key: from GATEWAY_API_KEYS)`,
         `  ${'api'.padEnd(11)} ${'in this process'.padEnd(18)} ${a.api}  (${a.openapi})`,
         `  ${'sql'.padEnd(11)} ${'in this process'.padEnd(18)} POST ${a.sql}  (analyst token; or npm run sql)`,
         `  ${'processors'.padEnd(11)} ${'in this process'.padEnd(18)} user-state, play-counts, catalogue, raw-archive`,

@@ -12,6 +12,7 @@ import { createApiApp } from '../../api/app/api.app.js';
 import { createCatalogueReader } from '../../processors/catalogue/catalogue.reader.js';
 import { startProcessorHost } from '../../processors/host/processor-host.js';
 import { projectionProgress } from '../../processors/host/projection-progress.js';
+import { createStallDetector } from '../../processors/host/stall-detector.js';
 import {
   PROJECTION_NAMES,
   type ProjectionName,
@@ -64,7 +65,7 @@ export async function startPlatform(
   closers.push(async () => void redis.disconnect());
 
   const catalogue = loadEventCatalogue();
-  const schemaRegistry = createRegistryClient({ url: config.registry.url });
+  const schemaRegistry = createRegistryClient(config.registry);
   const codec = createAvroCodec(catalogue, { registry: schemaRegistry });
   await codec.init();
   await ensureEventTopics(config.kafka, catalogue);
@@ -88,9 +89,20 @@ export async function startPlatform(
     registry,
   });
   closers.push(host.stop);
+  const stalls = createStallDetector(config.processors, {
+    processors: host.processors,
+    registry,
+    logger,
+  });
+  closers.push(async () => stalls.stop());
 
   const gateway = await startGateway(
-    { gateway: config.gateway, kafka: config.kafka, host: config.stack.host },
+    {
+      gateway: config.gateway,
+      kafka: config.kafka,
+      host: config.stack.host,
+      listenerTokenSecret: config.api.tokenSecret,
+    },
     { logger, registry, codec, catalogue },
   );
   closers.push(gateway.close);
@@ -184,6 +196,7 @@ export async function startPlatform(
     stack,
     redis,
     clickhouse,
+    stalls,
     addresses: {
       api: apiUrl,
       gateway: gateway.url,

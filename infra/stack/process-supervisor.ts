@@ -13,6 +13,25 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
+/**
+ * Secrets no service inherits from the supervisor's own environment: a service that needs one
+ * names it in its spec (the chDB server takes its passwords from a file instead).
+ */
+export const SECRET_ENV = [
+  'API_TOKEN_SECRET',
+  'CLICKHOUSE_PASSWORD',
+  'CLICKHOUSE_ANALYST_PASSWORD',
+];
+
+/** The supervisor's environment without SECRET_ENV (nor a CLICKHOUSE_URL holding a password), plus the spec's. */
+export function childEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of SECRET_ENV) delete out[k];
+  if (out.CLICKHOUSE_URL && /\/\/[^/@]*:[^/@]*@/.test(out.CLICKHOUSE_URL))
+    delete out.CLICKHOUSE_URL;
+  return { ...out, ...env };
+}
+
 /** A long-running local service that the stack starts, watches and stops. */
 export interface ServiceSpec {
   name: string;
@@ -77,7 +96,7 @@ export function createSupervisor(config: { dataDir: string }) {
     const child = spawn(spec.command, spec.args, {
       detached: true,
       stdio: ['ignore', out, out],
-      env: { ...process.env, ...spec.env },
+      env: childEnv(spec.env),
     });
     closeSync(out);
     const pid = child.pid;

@@ -25,12 +25,16 @@ export interface HostDeps extends SinkDeps {
 
 export type HostConfig = Pick<AppConfig, 'kafka' | 'processors'>;
 
+/** Retries a start-up step until its dependency answers (see startup-wait.ts). */
+export type WaitFor = <T>(dependency: string, attempt: () => Promise<T>) => Promise<T>;
+const once: WaitFor = (_dependency, attempt) => attempt();
+
 /** Starts one processor of a projection generation: its consumer group, sink and runtime. */
 export async function startProjectionProcessor(
   config: HostConfig,
   deps: HostDeps,
   entry: ProjectionEntry,
-  opts: { generation: number | string; table?: string; instance?: string },
+  opts: { generation: number | string; table?: string; instance?: string; waitFor?: WaitFor },
 ): Promise<Processor> {
   const generation = typeof opts.generation === 'number' ? opts.generation : 1;
   const sink = entry.sink(deps, {
@@ -40,15 +44,21 @@ export async function startProjectionProcessor(
   });
   const topics = entry.projection.types.map((t) => (deps.catalogue[t] as EventTypeSpec).topic);
   const logger = deps.logger.child({ projection: entry.name, generation: opts.generation });
-  const consumer = await createPartitionConsumer(
-    {
-      brokers: config.kafka.brokers,
-      clientId: `${config.kafka.clientId}-${entry.name}${opts.instance ? `-${opts.instance}` : ''}`,
-      groupId: entry.groupId(opts.generation),
-      topics,
-      maxBatch: config.processors.maxBatch,
-    },
-    { logger, positionOf: (parts) => sink.readOffsets(parts) },
+  // A named instance is a static member of the group (group.instance.id, stable across its
+  // restarts); with the short session timeout a killed member's partitions move within it.
+  const consumer = await (opts.waitFor ?? once)('kafka', () =>
+    createPartitionConsumer(
+      {
+        brokers: config.kafka.brokers,
+        clientId: `${config.kafka.clientId}-${entry.name}${opts.instance ? `-${opts.instance}` : ''}`,
+        groupId: entry.groupId(opts.generation),
+        topics,
+        maxBatch: config.processors.maxBatch,
+        sessionTimeoutMs: config.processors.sessionTimeoutMs,
+        ...(opts.instance ? { groupInstanceId: `${entry.name}-${opts.instance}` } : {}),
+      },
+      { logger, positionOf: (parts) => sink.readOffsets(parts) },
+    ),
   );
   const processor = createProcessor(
     {
@@ -79,19 +89,21 @@ export async function startProjectionProcessor(
 export async function startProcessorHost(
   config: HostConfig,
   deps: HostDeps,
-  opts: { instance?: string; watchMs?: number } = {},
+  opts: { instance?: string; watchMs?: number; waitFor?: WaitFor } = {},
 ) {
+  const waitFor = opts.waitFor ?? once;
   const running = new Map<ProjectionName, { generation: number | string; processor: Processor }>();
   const generationOf = async (e: ProjectionEntry) =>
     e.store === 'redis' ? currentGeneration(deps.redis, e.name) : 'live';
 
   for (const name of config.processors.enabled as ProjectionName[]) {
     const entry = PROJECTIONS[name];
-    const generation = await generationOf(entry);
+    const generation = await waitFor('redis', () => generationOf(entry));
     running.set(name, {
       generation,
       processor: await startProjectionProcessor(config, deps, entry, {
         generation,
+        waitFor,
         ...(opts.instance ? { instance: opts.instance } : {}),
       }),
     });

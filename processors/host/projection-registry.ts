@@ -5,7 +5,7 @@ import { BackbeatError } from '../../common/errors/backbeat.error.js';
 import { createRedisProjectionSink } from '../../sinks/redis/redis-projection.sink.js';
 import { catalogueProjection } from '../catalogue/catalogue.projection.js';
 import { playCountsProjection } from '../play-counts/play-counts.projection.js';
-import { rawArchiveProjection } from '../raw-archive/raw-archive.projection.js';
+import { archivePartitionOf, rawArchiveProjection } from '../raw-archive/raw-archive.projection.js';
 import type { Projection, ProjectionSink } from '../runtime/processor.types.js';
 import { userStateProjection } from '../user-state/user-state.projection.js';
 
@@ -59,7 +59,11 @@ export const PROJECTIONS: Record<ProjectionName, ProjectionEntry> = {
     projection: rawArchiveProjection as Projection<unknown>,
     sink: (deps, o) =>
       createClickHouseRowsSink(
-        { name: 'raw-archive', table: o.table ?? RAW_ARCHIVE_TABLE },
+        {
+          name: 'raw-archive',
+          table: o.table ?? RAW_ARCHIVE_TABLE,
+          partitionOf: archivePartitionOf,
+        },
         // The live table pauses while a rebuild swaps it (see processors/rebuild); a rebuild's own table never waits.
         {
           clickhouse: deps.clickhouse,

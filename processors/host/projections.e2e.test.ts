@@ -2,7 +2,8 @@
  * The projection core against the real stack, copied from Kafka's own exactness tests: seed a
  * workload of 200k+ unique events (late and offline ones included), add duplicated and
  * undecodable messages, run two processor instances in one group over 6 partitions, SIGKILL
- * one mid-run, stop Redis for 10 s mid-run, then require every projection to equal the
+ * one mid-run (the survivor must own its partitions within 10 s: the failover time is printed),
+ * stop Redis for 10 s mid-run, then require every projection to equal the
  * simulator's ground truth exactly and the bad messages to sit in the dead-letter topic with
  * their reasons. Finally rebuild every projection and require equal dumps.
  */
@@ -17,6 +18,7 @@ import { redisService } from '../../infra/redis/redis.service.js';
 import type { GroundTruthManifest } from '../../producers/simulator/ground-truth.manifest.js';
 import { currentGeneration, redisNamespace } from '../../sinks/redis/redis-projection.sink.js';
 import { eventually } from '../../test/helpers/kafka.helper.js';
+import { partitionAssignments, takenOverAt } from '../../test/helpers/processor-log.helper.js';
 import {
   dumpRedisNamespace,
   projectionProgress,
@@ -143,16 +145,38 @@ describe(
             `instance a:\n${procs[0]?.output().slice(-4000)}\ninstance b:\n${procs[1]?.output().slice(-2000)}`,
           );
       });
-      procs.push(spawnProcessors(s.env, 'a', 30_465), spawnProcessors(s.env, 'b', 30_466));
+      // Info logs: the failover is timed from their "partitions assigned" lines.
+      const infoEnv = { ...s.env, LOG_LEVEL: 'info' };
+      procs.push(spawnProcessors(infoEnv, 'a', 30_465), spawnProcessors(infoEnv, 'b', 30_466));
       await eventually(
         async () => (await overall()).done > (await overall()).total * 0.3,
         300_000,
         '30% applied',
       );
       const killed = procs[1]!;
+      await eventually(
+        () => partitionAssignments(killed.output()).some((a) => a.assigned.length > 0),
+        60_000,
+        'instance b to own partitions',
+      );
       const gone = new Promise((done) => killed.once('exit', (_code, signal) => done(signal)));
+      const killedAt = Date.now();
       killed.kill('SIGKILL');
       assert.equal(await gone, 'SIGKILL', 'instance b died of SIGKILL, mid-batch');
+      let failoverMs = NaN;
+      await eventually(
+        () => {
+          const at = takenOverAt(killed.output(), procs[0]!.output(), killedAt);
+          if (at !== undefined) failoverMs = at - killedAt;
+          return at !== undefined;
+        },
+        60_000,
+        'the survivor owning every partition of the killed instance',
+      );
+      console.log(
+        `failover: instance a owned every partition of SIGKILLed b ${failoverMs} ms after the kill`,
+      );
+      assert.ok(failoverMs < 10_000, `failover took ${failoverMs} ms (want < 10 s)`);
       await eventually(
         async () => (await overall()).done > (await overall()).total * 0.6,
         300_000,

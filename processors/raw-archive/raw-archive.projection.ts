@@ -41,6 +41,13 @@ export function toArchiveRow(e: AnyEnvelope): Record<string, unknown> {
   };
 }
 
+/**
+ * The partition of an archive row in `events` (PARTITION BY toYYYYMM(event_time)): the sink
+ * splits a batch's inserts by it, so one insert never spans more partitions than the engine takes.
+ */
+export const archivePartitionOf = (row: Record<string, unknown>): string =>
+  String(row.event_time).slice(0, 7);
+
 /** The raw event archive: every event, as it was decoded, into ClickHouse `events`. */
 export const rawArchiveProjection: Projection<RowsPlan> = {
   name: 'raw-archive',

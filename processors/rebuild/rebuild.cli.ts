@@ -15,7 +15,7 @@ import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
 import { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';
 import { openClickHouse } from '../../sinks/clickhouse/clickhouse.client.js';
-import { migrate } from '../../infra/clickhouse/migrate.js';
+import { waitForSchemaVersion } from '../../sinks/clickhouse/schema-version.js';
 import { PROJECTION_NAMES, type ProjectionName } from '../host/projection-registry.js';
 import { DLQ_TOPIC } from '../runtime/dead-letter.js';
 import { rebuildProjection } from './rebuild.service.js';
@@ -44,11 +44,11 @@ async function main(): Promise<void> {
   );
   const catalogue = loadEventCatalogue();
   const codec = createAvroCodec(catalogue, {
-    registry: createRegistryClient({ url: config.registry.url }),
+    registry: createRegistryClient(config.registry),
   });
   const redis = new Redis(config.redis.url);
   const clickhouse = await openClickHouse(config.clickhouse);
-  await migrate(clickhouse.client);
+  await waitForSchemaVersion(clickhouse.client, { logger });
   const admin = createKafkaAdmin(config.kafka);
   await admin.ensureTopics([{ topic: DLQ_TOPIC }]);
   await admin.close();

@@ -23,6 +23,13 @@ export interface PartitionConsumerConfig {
   topics: string[];
   /** Most messages returned by one poll. */
   maxBatch: number;
+  /**
+   * Group session timeout: a member that stops heartbeating (kill -9) loses its partitions
+   * after this long. Heartbeats go every third of it. Default 6000 (the broker's minimum).
+   */
+  sessionTimeoutMs?: number;
+  /** Static membership (KIP-345): a stable id per instance, so its restarts cause no rebalance. */
+  groupInstanceId?: string;
   extra?: Record<string, string | number | boolean>;
 }
 
@@ -54,6 +61,9 @@ export async function createPartitionConsumer(
       'enable.partition.eof': true,
       'fetch.wait.max.ms': 100,
       'max.poll.interval.ms': 600_000,
+      'session.timeout.ms': config.sessionTimeoutMs ?? 6000,
+      'heartbeat.interval.ms': Math.max(500, Math.floor((config.sessionTimeoutMs ?? 6000) / 3)),
+      ...(config.groupInstanceId ? { 'group.instance.id': config.groupInstanceId } : {}),
       rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) => {
         if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
           consumer.assign(assignment);
@@ -79,13 +89,11 @@ export async function createPartitionConsumer(
     { 'auto.offset.reset': 'earliest' },
   );
   await new Promise<void>((resolve, reject) =>
-    consumer.connect({ timeout: 15_000 }, (err) =>
-      err
-        ? reject(
-            new BackbeatError('KAFKA_CONNECT', `consumer: ${err.message}`, { retriable: true }),
-          )
-        : resolve(),
-    ),
+    consumer.connect({ timeout: 15_000 }, (err) => {
+      if (!err) return resolve();
+      consumer.disconnect(() => undefined); // a failed connect leaves no client behind
+      reject(new BackbeatError('KAFKA_CONNECT', `consumer: ${err.message}`, { retriable: true }));
+    }),
   );
   consumer.setDefaultConsumeTimeout(100);
   consumer.subscribe(config.topics);

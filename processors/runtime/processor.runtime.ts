@@ -14,6 +14,7 @@ import {
   type OffsetRange,
   type Projection,
   type ProjectionSink,
+  type Rejected,
 } from './processor.types.js';
 
 export interface ProcessorConfig {
@@ -52,10 +53,12 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
   let stopping = false;
   let stopDeadline = Infinity;
   let loop: Promise<void> | undefined;
+  let lastProgressAt = Date.now(); // last applied batch, or last time nothing was left to read
+  let totalLag = 0;
 
   async function prepare(
     raw: RawMessage[],
-  ): Promise<{ envelopes: AnyEnvelope[]; letters: DeadLetter[]; plan: Plan }> {
+  ): Promise<{ envelopes: AnyEnvelope[]; letters: DeadLetter[]; plan: Plan; raw: RawMessage[] }> {
     const envelopes: AnyEnvelope[] = [];
     const letters: DeadLetter[] = [];
     const dead = (r: RawMessage, reason: string, schemaId?: number) =>
@@ -88,17 +91,46 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
       else if (d.retriable) throw new BackbeatError('DECODE_RETRY', d.reason, { retriable: true });
       else dead(r, d.reason, d.schemaId);
     }
-    const planned = deps.projection.plan(envelopes);
+    const rawOf = (e: AnyEnvelope) =>
+      raw.find((x) => x.topic === e.topic && x.partition === e.partition && x.offset === e.offset)!;
+    const {
+      planned,
+      planned: { plan },
+      kept,
+    } = planSafely(envelopes, (e, reason) => dead(rawOf(e), reason, e.schemaId));
     planned.outcomes.forEach((o, i) => {
-      if (o.kind === 'dlq') {
-        const e = envelopes[i]!;
-        const r = raw.find(
-          (x) => x.topic === e.topic && x.partition === e.partition && x.offset === e.offset,
-        )!;
-        dead(r, o.reason, e.schemaId);
-      }
+      if (o.kind === 'dlq') dead(rawOf(kept[i]!), o.reason, kept[i]!.schemaId);
     });
-    return { envelopes, letters, plan: planned.plan };
+    return { envelopes: kept, letters, plan, raw };
+  }
+
+  /**
+   * Plans the batch. A plan is pure, so one that throws (a programming error such as a
+   * TypeError on an event it did not expect) throws again on a retry: the events it throws on
+   * are found by planning each alone, dead-lettered with the error, and the rest planned.
+   */
+  function planSafely(
+    envelopes: AnyEnvelope[],
+    reject: (e: AnyEnvelope, reason: string) => void,
+  ): { planned: ReturnType<Projection<Plan>['plan']>; kept: AnyEnvelope[] } {
+    try {
+      return { planned: deps.projection.plan(envelopes), kept: envelopes };
+    } catch (err) {
+      if (err instanceof BackbeatError && err.retriable) throw err;
+      const kept: AnyEnvelope[] = [];
+      for (const e of envelopes) {
+        try {
+          deps.projection.plan([e]);
+          kept.push(e);
+        } catch (one) {
+          if (one instanceof BackbeatError && one.retriable) throw one;
+          const reason = `${config.name} cannot plan this event: ${describeError(one)}`;
+          log.error({ err: one, topic: e.topic, partition: e.partition, offset: e.offset }, reason);
+          reject(e, reason);
+        }
+      }
+      return { planned: deps.projection.plan(kept), kept };
+    }
   }
 
   /** Runs `f` until it succeeds; retriable failures back off, others are bugs and stop the process. */
@@ -129,7 +161,39 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
       return true;
     });
     if (!wrote) return;
-    const result = await retrying('sink apply', () => deps.sink.apply(prepared.plan, ranges));
+    // Messages the store refuses for what they hold (never an outage) are dead-lettered, with
+    // the store's reason, before the sink stores the batch's offsets.
+    let refused = 0;
+    const reject = async (rejected: readonly Rejected[]) => {
+      const letters = rejected.map((x): DeadLetter => {
+        const r = prepared.raw.find(
+          (m) => m.topic === x.topic && m.partition === x.partition && m.offset === x.offset,
+        );
+        const e = prepared.envelopes.find(
+          (m) => m.topic === x.topic && m.partition === x.partition && m.offset === x.offset,
+        );
+        return {
+          processor: config.name,
+          reason: x.reason,
+          topic: x.topic,
+          partition: x.partition,
+          offset: x.offset,
+          key: r?.key ?? null,
+          value: r?.value ?? null,
+          ...(e ? { schemaId: e.schemaId } : {}),
+        };
+      });
+      log.warn(
+        { count: letters.length, reason: letters[0]?.reason },
+        'the store refused events; dead-lettered',
+      );
+      await deps.deadLetters.write(letters);
+      refused = letters.length;
+    };
+    const result = await retrying('sink apply', () => {
+      refused = 0;
+      return deps.sink.apply(prepared.plan, ranges, { reject });
+    });
     if (!result) return;
     if (result === 'conflict') {
       m.conflicts.inc();
@@ -141,9 +205,11 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
     deps.consumer.commit(
       ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.to + 1 })),
     );
-    m.events.inc({ outcome: 'ok' }, raw.length - prepared.letters.length);
-    m.events.inc({ outcome: 'dlq' }, prepared.letters.length);
-    m.deadLetters.inc(prepared.letters.length);
+    const dlq = prepared.letters.length + refused;
+    m.events.inc({ outcome: 'ok' }, raw.length - dlq);
+    m.events.inc({ outcome: 'dlq' }, dlq);
+    m.deadLetters.inc(dlq);
+    lastProgressAt = Date.now();
     m.batch.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
 
@@ -161,10 +227,15 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
 
   async function updateLag(): Promise<void> {
     try {
+      let total = 0;
       for (const l of await deps.consumer.lag((p) => next.get(partitionKey(p)))) {
-        if (Number.isFinite(l.lag))
+        if (Number.isFinite(l.lag)) {
           m.lag.set({ topic: l.topic, partition: String(l.partition) }, l.lag);
+          total += Math.max(0, l.lag);
+        }
       }
+      totalLag = total;
+      if (total === 0) lastProgressAt = Date.now();
     } catch (err) {
       log.debug({ err }, 'lag query failed');
     }
@@ -183,12 +254,21 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
       await loop?.catch((err) => log.error({ err }, 'processor loop failed'));
       await deps.consumer.close();
     },
+    /**
+     * When it last made progress (applied a batch, or had nothing left to read) and its lag
+     * at the last lag check (every 5 s): for stall detection.
+     */
+    progress: () => ({ lastProgressAt, lag: totalLag }),
     /** Lag per owned partition, for catch-up checks (rebuild, tests). */
     lag: () => deps.consumer.lag((p) => next.get(partitionKey(p))),
   };
 }
 
 export type Processor = ReturnType<typeof createProcessor>;
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
 
 function rangesOf(raw: RawMessage[]): OffsetRange[] {
   const by = new Map<string, OffsetRange>();

@@ -32,6 +32,19 @@ export interface OffsetRange {
 export const partitionKey = (c: { topic: string; partition: number }) =>
   `${c.topic}:${c.partition}`;
 
+/** A message the store refused for what it holds (never for an outage), with the store's reason. */
+export interface Rejected extends Coordinates {
+  reason: string;
+}
+
+/**
+ * What a sink may call while it applies a batch: `reject` dead-letters the messages the store
+ * refused (resolving once they are written), before the sink stores the batch's offsets.
+ */
+export interface ApplyHooks {
+  reject?(rejected: readonly Rejected[]): Promise<void>;
+}
+
 /**
  * Where a projection's state lives. `apply` writes a planned batch and the offsets that
  * produced it atomically; it answers 'conflict' (and changes nothing) unless every partition's
@@ -46,7 +59,11 @@ export interface ProjectionSink<Plan> {
   readOffsets(
     partitions: readonly { topic: string; partition: number }[],
   ): Promise<Map<string, number>>;
-  apply(plan: Plan, ranges: readonly OffsetRange[]): Promise<'applied' | 'conflict'>;
+  apply(
+    plan: Plan,
+    ranges: readonly OffsetRange[],
+    hooks?: ApplyHooks,
+  ): Promise<'applied' | 'conflict'>;
   /** Removes every key/row and offset of this projection (rebuild). */
   drop?(): Promise<void>;
   close?(): Promise<void>;

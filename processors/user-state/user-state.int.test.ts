@@ -187,6 +187,13 @@ describe('user-state projection on real Redis (sink + reader)', () => {
         track_id: 'y',
         event_time: T0 + 20,
       }),
+      ev.settings({ user_id: 'user-2', share_activity: true, event_time: T0 }),
+      ev.settings({
+        user_id: 'user-3',
+        share_activity: true,
+        event_time: T0,
+        private_session_until: T0 + 5,
+      }),
       ev.follow({
         action: 'UNFOLLOW',
         target_type: 'ARTIST',
@@ -208,6 +215,7 @@ describe('user-state projection on real Redis (sink + reader)', () => {
       (await p.reader.followers('user', 'user-2')).items.map((f) => f.id),
       ['user-1'],
     );
+    // Both opted in; user-3's private session [T0, T0 + 5) is over and hid nothing played later.
     const activity = await p.reader.friendActivity('user-1', { limit: 1 });
     assert.deepEqual(
       [activity.items[0]?.user_id, activity.items[0]?.track_id, activity.items[0]?.playing],

@@ -29,7 +29,34 @@ export const userStateKeys = {
   /** Sorted set: follower user id, scored by the follow's event time. */
   followers: (kind: FollowKind, targetId: string) =>
     kind === 'artist' ? `a:${id(targetId)}:followers` : `u:${id(targetId)}:followers`,
+  /** Hash: `activity` -> "<event_time>|<StoredActivitySettings>" (the latest settings win). */
+  settings: (userId: string) => `u:${id(userId)}:settings`,
+  /** Sorted set: "<from>:<until>" private-session windows, scored by start; PRIVATE_CAP kept. */
+  privateSessions: (userId: string) => `u:${id(userId)}:private`,
 } as const;
+
+/** The field of the settings hash that holds friend-activity sharing. */
+export const ACTIVITY_FIELD = 'activity';
+
+/** How many private-session windows are remembered per listener (the newest by start). */
+export const PRIVATE_CAP = 50;
+
+/** The JSON stored in the settings hash (the hsetlww value). */
+export interface StoredActivitySettings {
+  share_activity: boolean;
+  private_session_until: number | null;
+  event_time: number;
+}
+
+/** A private-session window member: "<from ms>:<until ms>". */
+export const privateMember = (from: number, until: number) => `${from}:${until}`;
+
+export function parsePrivateMember(member: string): { from: number; until: number } | undefined {
+  const [from, until] = member.split(':').map(Number);
+  return Number.isSafeInteger(from) && Number.isSafeInteger(until)
+    ? { from: from!, until: until! }
+    : undefined;
+}
 
 export const totalsFields = {
   msPlayed: 'ms_played',

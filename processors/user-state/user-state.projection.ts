@@ -1,11 +1,15 @@
 import type {
   FollowEvent,
+  ListenerSettingsEvent,
   PlaybackEvent,
   SkipEvent,
 } from '../../schemas/generated/events.types.js';
 import type { RedisOp, RedisPlan } from '../../sinks/redis/redis-ops.js';
 import type { AnyEnvelope, Outcome, Projection } from '../runtime/processor.types.js';
 import {
+  ACTIVITY_FIELD,
+  PRIVATE_CAP,
+  privateMember,
   QUALIFYING_MS,
   RECENT_CAP,
   USER_STATE,
@@ -13,6 +17,7 @@ import {
   totalsFields,
   userStateKeys as k,
   type FollowKind,
+  type StoredActivitySettings,
   type StoredDeviceState,
 } from './user-state.keys.js';
 
@@ -120,6 +125,42 @@ export function followOps(e: FollowEvent): Planned {
   return { reason: `follow: unknown action ${String(e.action)}` };
 }
 
+/**
+ * Who may see the listener's activity: the latest settings (by event time) replace the earlier
+ * ones, and a private session is remembered as a window [event_time, until) for good, so that
+ * what was played in it stays hidden after it ends. Plays in it still count (playbackOps does
+ * not look at settings).
+ */
+export function listenerSettingsOps(e: ListenerSettingsEvent): Planned {
+  const bad = problem(e as unknown as Record<string, unknown>, ['user_id'], ['event_time']);
+  if (bad) return { reason: `listener-settings: ${bad}` };
+  if (typeof e.share_activity !== 'boolean') {
+    return { reason: 'listener-settings: share_activity must be a boolean' };
+  }
+  const until = e.private_session_until ?? null;
+  if (until !== null && !(isCount(until) && until > e.event_time)) {
+    return { reason: 'listener-settings: private_session_until must be after event_time' };
+  }
+  const stored: StoredActivitySettings = {
+    share_activity: e.share_activity,
+    private_session_until: until,
+    event_time: e.event_time,
+  };
+  const ops: RedisOp[] = [
+    ['hsetlww', k.settings(e.user_id), ACTIVITY_FIELD, JSON.stringify(stored), e.event_time],
+  ];
+  if (until !== null) {
+    ops.push([
+      'zaddcap',
+      k.privateSessions(e.user_id),
+      e.event_time,
+      privateMember(e.event_time, until),
+      PRIVATE_CAP,
+    ]);
+  }
+  return { ops };
+}
+
 function opsFor(env: AnyEnvelope): Planned {
   switch (env.type) {
     case 'playback':
@@ -128,6 +169,8 @@ function opsFor(env: AnyEnvelope): Planned {
       return skipOps(env.event);
     case 'follow':
       return followOps(env.event);
+    case 'listener-settings':
+      return listenerSettingsOps(env.event);
     default:
       return { reason: `user-state does not read ${env.type} events` };
   }
@@ -135,13 +178,14 @@ function opsFor(env: AnyEnvelope): Planned {
 
 /**
  * User state per listener: now playing and resume position per device, recently played,
- * listening totals, following and followers. Friend activity is derived at read time from
- * the following set and each friend's devices (no fan-out on write). Pure: ops come from the
+ * listening totals, following and followers, and who may see the listener's activity. Friend
+ * activity is derived at read time from the following set, each friend's devices and each
+ * friend's settings (no fan-out on write). Pure: ops come from the
  * events alone, grouped per event_id so the sink applies a redelivered event once.
  */
 export const userStateProjection: Projection<RedisPlan> = {
   name: USER_STATE,
-  types: ['playback', 'skip', 'follow'],
+  types: ['playback', 'skip', 'follow', 'listener-settings'],
   plan(batch) {
     const events: RedisPlan['events'] = [];
     const outcomes: Outcome[] = [];

@@ -320,8 +320,11 @@ describe('user-state: following and followers', () => {
 });
 
 describe('user-state: friend activity (derived at read time)', () => {
-  it('given followed users playing, then each friend shows their latest device state, newest first', async () => {
+  it('given followed users playing who share their activity, then each friend shows their latest device state, newest first', async () => {
     when(
+      ...['u2', 'u3', 'u4', 'u5'].map((u) =>
+        ev.settings({ user_id: u, share_activity: true, event_time: T0 - 1 }),
+      ),
       ev.follow({ target_type: 'USER', target_id: 'u2', event_time: T0 }),
       ev.follow({ target_type: 'USER', target_id: 'u3', event_time: T0 }),
       ev.follow({ target_type: 'USER', target_id: 'u4', event_time: T0 }),
@@ -379,6 +382,115 @@ describe('user-state: friend activity (derived at read time)', () => {
     assert.deepEqual(
       (await reader.friendActivity('user-1')).items.map((f) => f.user_id),
       ['u2'],
+    );
+  });
+});
+
+describe("user-state: who may see a listener's activity", () => {
+  let clock = T0;
+  beforeEach(() => {
+    clock = T0 + 1_000;
+    reader = createUserStateReaderOver(async () => memoryUserStateStore(mem), {
+      now: () => clock,
+    });
+  });
+  const follows = () => ev.follow({ target_type: 'USER', target_id: 'u2', event_time: T0 });
+  const plays = (track: string, t: number) =>
+    ev.playback({
+      user_id: 'u2',
+      device_id: 'tv',
+      phase: 'STARTED',
+      track_id: track,
+      event_time: t,
+    });
+  const friendTracks = async () =>
+    (await reader.friendActivity('user-1')).items.map((f) => f.track_id);
+
+  it('given a friend who never sent settings, when a follower asks, then nothing is shown (opt-in)', async () => {
+    when(follows(), plays('a', T0 + 10));
+    assert.deepEqual(await friendTracks(), []);
+    assert.deepEqual(await reader.settings('u2'), {
+      share_activity: false,
+      private_session_until: null,
+      private_session: false,
+      updated_at: null,
+    });
+  });
+
+  it('given a friend who opted in and later out, then the activity shows and then hides again', async () => {
+    when(follows(), plays('a', T0 + 10), ev.settings({ user_id: 'u2', event_time: T0 + 20 }));
+    assert.deepEqual(await friendTracks(), ['a']);
+    when(ev.settings({ user_id: 'u2', share_activity: false, event_time: T0 + 30 }));
+    assert.deepEqual(await friendTracks(), []);
+  });
+
+  it('given settings that arrive out of order, then the latest by event time wins', async () => {
+    when(
+      follows(),
+      plays('a', T0 + 10),
+      ev.settings({ user_id: 'u2', share_activity: true, event_time: T0 + 50 }),
+      ev.settings({ user_id: 'u2', share_activity: false, event_time: T0 + 40 }),
+    );
+    assert.deepEqual(await friendTracks(), ['a']);
+    assert.equal((await reader.settings('u2')).updated_at, T0 + 50);
+  });
+
+  it('given a private session, then nothing shows while it is on, its plays never show, and they still count for the listener', async () => {
+    const start = T0 + 100;
+    const until = T0 + 10_000;
+    when(
+      follows(),
+      ev.settings({ user_id: 'u2', event_time: T0 + 1 }),
+      plays('before', T0 + 50),
+      ev.settings({ user_id: 'u2', event_time: start, private_session_until: until }),
+    );
+    clock = start + 10;
+    assert.deepEqual(await friendTracks(), [], 'nothing at all while the session is on');
+    assert.equal((await reader.settings('u2')).private_session, true);
+
+    when(
+      ev.playback({
+        user_id: 'u2',
+        device_id: 'tv',
+        phase: 'ENDED',
+        end_reason: 'TRACK_DONE',
+        playback_id: pid(7),
+        track_id: 'secret',
+        event_time: start + 500,
+        ms_played: 31_000,
+        position_ms: 31_000,
+      }),
+    );
+    assert.deepEqual(await friendTracks(), []);
+    assert.equal((await reader.totals('u2')).qualified_streams, 1, 'the play still counts');
+    assert.equal((await reader.nowPlaying('u2')).resume?.track_id, 'secret', 'for the listener');
+
+    clock = until + 1;
+    assert.deepEqual(
+      await friendTracks(),
+      [],
+      'after the session its play stays hidden; the older device state on that device was replaced',
+    );
+    when(plays('after', until + 5));
+    assert.deepEqual(await friendTracks(), ['after']);
+    assert.equal((await reader.settings('u2')).private_session, false);
+  });
+
+  it('given settings it cannot apply, then only they are dead-lettered', () => {
+    const outcomes = when(
+      ev.settings({ user_id: '' }),
+      ev.settings({ private_session_until: T0 - 1, event_time: T0 }),
+      ev.settings({ share_activity: 'yes' as never }),
+      ev.settings({ event_time: T0, private_session_until: T0 + 1 }),
+    );
+    assert.deepEqual(
+      outcomes.map((o) => (o.kind === 'ok' ? 'ok' : o.reason)),
+      [
+        'listener-settings: user_id is missing or empty',
+        'listener-settings: private_session_until must be after event_time',
+        'listener-settings: share_activity must be a boolean',
+        'ok',
+      ],
     );
   });
 });

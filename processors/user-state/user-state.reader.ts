@@ -10,11 +10,15 @@ import {
   type PageRequest,
 } from './user-state.cursor.js';
 import {
+  ACTIVITY_FIELD,
+  PRIVATE_CAP,
   USER_STATE,
+  parsePrivateMember,
   parseRecentMember,
   totalsFields,
   userStateKeys as k,
   type FollowKind,
+  type StoredActivitySettings,
   type StoredDeviceState,
 } from './user-state.keys.js';
 import { redisUserStateStore, type UserStateStore } from './user-state.store.js';
@@ -67,7 +71,27 @@ export interface FriendActivity extends DeviceState {
   user_id: string;
 }
 
+/** Who may see a listener's activity (the defaults when the listener never chose). */
+export interface ActivitySettings {
+  /** Followers see the listener's activity only when true; false until the listener opts in. */
+  share_activity: boolean;
+  /** End of the latest private session (ms since the epoch), or null. */
+  private_session_until: number | null;
+  /** Whether a private session is on now. */
+  private_session: boolean;
+  /** Event time of the settings in force, or null when the listener never sent any. */
+  updated_at: number | null;
+}
+
+/** A private-session window [from, until) in ms since the epoch. */
+export interface PrivateWindow {
+  from: number;
+  until: number;
+}
+
 export interface UserStateReader {
+  /** The listener's own activity settings (their own view: never filtered). */
+  settings(userId: string): Promise<ActivitySettings>;
   devices(userId: string): Promise<DeviceState[]>;
   nowPlaying(userId: string): Promise<NowPlaying>;
   recent(userId: string, page?: PageRequest): Promise<Page<RecentPlay>>;
@@ -80,6 +104,39 @@ export interface UserStateReader {
 export interface ReaderOptions {
   /** Friend activity looks at this many most recently followed users (default 1000). */
   maxFriends?: number;
+  /** The clock that decides whether a private session is on (default Date.now). */
+  now?: () => number;
+}
+
+function parseSettings(hash: Record<string, string>): StoredActivitySettings | undefined {
+  const lww = readLww(hash[ACTIVITY_FIELD]);
+  if (!lww) return undefined;
+  try {
+    const v: unknown = JSON.parse(lww.value);
+    if (isObj(v) && typeof v.share_activity === 'boolean')
+      return v as unknown as StoredActivitySettings;
+  } catch {
+    // unreadable settings are no consent: the activity stays hidden
+  }
+  return undefined;
+}
+
+const inWindow = (t: number, w: PrivateWindow) => t >= w.from && t < w.until;
+
+/**
+ * The device states of one listener that others may see, newest first: none unless the
+ * listener shares activity, none while a private session is on, and never one written during a
+ * private session. Pure; `now` is the read time.
+ */
+export function visibleActivity(
+  settings: StoredActivitySettings | undefined,
+  windows: readonly PrivateWindow[],
+  devices: readonly DeviceState[],
+  now: number,
+): DeviceState[] {
+  if (settings?.share_activity !== true) return [];
+  if (windows.some((w) => inWindow(now, w))) return [];
+  return devices.filter((d) => !windows.some((w) => inWindow(d.event_time, w)));
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -133,6 +190,9 @@ export function createUserStateReaderOver(
   opts: ReaderOptions = {},
 ): UserStateReader {
   const maxFriends = opts.maxFriends ?? 1000;
+  const now = opts.now ?? Date.now;
+  const windowsOf = (rows: readonly { member: string }[]): PrivateWindow[] =>
+    rows.map((r) => parsePrivateMember(r.member)).filter((w): w is PrivateWindow => !!w);
 
   async function followPage(key: string, page: PageRequest | undefined): Promise<FollowPage> {
     const { limit, cursor } = pageArgs(page);
@@ -156,6 +216,21 @@ export function createUserStateReaderOver(
   }
 
   const reader: UserStateReader = {
+    async settings(userId) {
+      const store = await resolve();
+      const [hash, rows] = await Promise.all([
+        store.hgetall(k.settings(userId)),
+        store.zrevrange(k.privateSessions(userId), 0, PRIVATE_CAP - 1),
+      ]);
+      const s = parseSettings(hash);
+      const t = now();
+      return {
+        share_activity: s?.share_activity === true,
+        private_session_until: s?.private_session_until ?? null,
+        private_session: windowsOf(rows).some((w) => inWindow(t, w)),
+        updated_at: s?.event_time ?? null,
+      };
+    },
     async devices(userId) {
       return devicesOf(await (await resolve()).hgetall(k.devices(userId)));
     },
@@ -210,10 +285,29 @@ export function createUserStateReaderOver(
       const { limit, cursor } = pageArgs(page);
       const store = await resolve();
       const friends = await store.zrevrange(k.following(userId, 'user'), 0, maxFriends - 1);
-      const hashes = await store.hgetallMany(friends.map((f) => k.devices(f.member)));
+      // Consent first: only the friends who share their activity are read any further.
+      const settings = (await store.hgetallMany(friends.map((f) => k.settings(f.member)))).map(
+        parseSettings,
+      );
+      const sharing = friends.filter((_, i) => settings[i]?.share_activity === true);
+      const sharingSettings = settings.filter((s) => s?.share_activity === true);
+      const [hashes, windows] = await Promise.all([
+        store.hgetallMany(sharing.map((f) => k.devices(f.member))),
+        store.zrevrangeMany(
+          sharing.map((f) => k.privateSessions(f.member)),
+          0,
+          PRIVATE_CAP - 1,
+        ),
+      ]);
+      const t = now();
       const latest: FriendActivity[] = [];
-      friends.forEach((f, i) => {
-        const d = devicesOf(hashes[i] ?? {})[0];
+      sharing.forEach((f, i) => {
+        const d = visibleActivity(
+          sharingSettings[i],
+          windowsOf(windows[i] ?? []),
+          devicesOf(hashes[i] ?? {}),
+          t,
+        )[0];
         if (d) latest.push({ user_id: f.member, ...d });
       });
       latest.sort(
@@ -243,6 +337,7 @@ function guarded(reader: UserStateReader): UserStateReader {
       }
     };
   return {
+    settings: wrap(reader.settings),
     devices: wrap(reader.devices),
     nowPlaying: wrap(reader.nowPlaying),
     recent: wrap(reader.recent),

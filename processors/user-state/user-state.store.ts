@@ -18,6 +18,8 @@ export interface UserStateStore {
   zcard(key: string): Promise<number>;
   /** ZREVRANGE with scores (inclusive ranks). */
   zrevrange(key: string, start: number, stop: number): Promise<ScoredMember[]>;
+  /** ZREVRANGE with scores of many keys in one round trip. */
+  zrevrangeMany(keys: readonly string[], start: number, stop: number): Promise<ScoredMember[][]>;
   /** Members with score <= max, highest first, skipping `offset` of them, at most `count`. */
   zrevrangeByScore(
     key: string,
@@ -52,6 +54,16 @@ export function redisUserStateStore(redis: Redis, prefix: string): UserStateStor
     async zrevrange(key, start, stop) {
       return pairs(await redis.zrevrange(prefix + key, start, stop, 'WITHSCORES'));
     },
+    async zrevrangeMany(keys, start, stop) {
+      if (!keys.length) return [];
+      const pipe = redis.pipeline();
+      for (const key of keys) pipe.zrevrange(prefix + key, start, stop, 'WITHSCORES');
+      const res = (await pipe.exec()) ?? [];
+      return res.map(([err, value]) => {
+        if (err) throw err;
+        return pairs(value as string[]);
+      });
+    },
     async zrevrangeByScore(key, max, offset, count) {
       const flat = await redis.zrevrangebyscore(
         prefix + key,
@@ -75,6 +87,8 @@ export function memoryUserStateStore(mem: MemoryRedis): UserStateStore {
     hgetallMany: async (keys) => keys.map((key) => mem.hgetall(key)),
     zcard: async (key) => all(key).length,
     zrevrange: async (key, start, stop) => pairs(mem.zrevrange(key, start, stop, true)),
+    zrevrangeMany: async (keys, start, stop) =>
+      keys.map((key) => pairs(mem.zrevrange(key, start, stop, true))),
     zrevrangeByScore: async (key, max, offset, count) =>
       all(key)
         .filter((m) => max === null || m.score <= max)

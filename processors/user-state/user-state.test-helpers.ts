@@ -1,5 +1,6 @@
 import type {
   FollowEvent,
+  ListenerSettingsEvent,
   PlaybackEvent,
   SkipEvent,
 } from '../../schemas/generated/events.types.js';
@@ -12,7 +13,7 @@ export function userStateEvents(prefix = 'e') {
   let n = 0;
   const next = () => ++n;
   const id = (i: number) => `${prefix}-${String(i).padStart(6, '0')}`;
-  const env = (type: 'playback' | 'skip' | 'follow', event: object, i: number) =>
+  const env = (type: AnyEnvelope['type'], event: object, i: number) =>
     ({ type, event, topic: `t.${type}`, partition: 0, offset: i, schemaId: 1 }) as AnyEnvelope;
 
   return {
@@ -27,6 +28,14 @@ export function userStateEvents(prefix = 'e') {
     follow(over: Partial<FollowEvent> = {}): AnyEnvelope {
       const i = next();
       return env('follow', { ...base.follow, event_id: id(i), ...over }, i);
+    },
+    settings(over: Partial<ListenerSettingsEvent> = {}): AnyEnvelope {
+      const i = next();
+      return env(
+        'listener-settings',
+        { ...base['listener-settings'], event_id: id(i), ...over },
+        i,
+      );
     },
   };
 }

@@ -17,12 +17,17 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log, 'backbeat-gateway');
   const registry = createMetricsRegistry('backbeat-gateway');
   const catalogue = loadEventCatalogue();
-  const schemaRegistry = createRegistryClient({ url: config.registry.url });
+  const schemaRegistry = createRegistryClient(config.registry);
   const codec = createAvroCodec(catalogue, { registry: schemaRegistry });
   await codec.init();
   await ensureEventTopics(config.kafka, catalogue);
   const gateway = await startGateway(
-    { gateway: config.gateway, kafka: config.kafka, host: config.stack.host },
+    {
+      gateway: config.gateway,
+      kafka: config.kafka,
+      host: config.stack.host,
+      listenerTokenSecret: config.api.tokenSecret,
+    },
     {
       logger,
       registry,

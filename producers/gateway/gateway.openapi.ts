@@ -1,4 +1,23 @@
-import { EVENT_TYPE_NAMES } from '../../schemas/generated/events.types.js';
+import { loadEventCatalogue, type EventTypeSpec } from '../../schemas/catalogue/event-catalogue.js';
+import { eventJsonSchemas } from '../../schemas/catalogue/event-json-schema.js';
+
+/** Per-type event schemas, generated from the Avro schemas and validation caps (once). */
+let perType: { schemas: Record<string, unknown>; envelopes: unknown[] } | undefined;
+function eventSchemas() {
+  if (perType) return perType;
+  const catalogue = loadEventCatalogue();
+  const envelopes = (Object.values(catalogue) as EventTypeSpec[]).map((spec) => ({
+    type: 'object',
+    required: ['type', 'event'],
+    additionalProperties: false,
+    properties: {
+      type: { const: spec.name },
+      event: { $ref: `#/components/schemas/${String(spec.schema.name)}` },
+    },
+  }));
+  perType = { schemas: eventJsonSchemas(catalogue), envelopes };
+  return perType;
+}
 
 const problem = { $ref: '#/components/schemas/Problem' };
 const problemResponse = (description: string, retryAfter = false) => ({
@@ -51,18 +70,11 @@ export function gatewayOpenApi() {
           },
         },
         EventEnvelope: {
-          type: 'object',
-          required: ['type', 'event'],
-          additionalProperties: false,
-          properties: {
-            type: { type: 'string', enum: [...EVENT_TYPE_NAMES] },
-            event: {
-              type: 'object',
-              description:
-                'The event fields of its Avro schema (see the README event catalogue). received_time is set by the gateway.',
-            },
-          },
+          description:
+            'One event: its type and its fields, by the per-type schema generated from its Avro schema (see the README event catalogue). Each event is answered on its own.',
+          oneOf: eventSchemas().envelopes,
         },
+        ...eventSchemas().schemas,
         Batch: {
           type: 'object',
           required: ['events'],
@@ -134,10 +146,17 @@ export function gatewayOpenApi() {
             },
             '401': problemResponse('Missing or unknown API key'),
             '413': problemResponse('Body or batch too large'),
-            '415': problemResponse('Content-Type is not application/json'),
+            '405': problemResponse('Method not allowed on this route (Allow: OPTIONS, POST)'),
+            '415': problemResponse(
+              'Content-Type is not application/json, its charset is not utf-8/utf-16(le|be), or the body contradicts it',
+            ),
             '429': problemResponse('Rate limit of this API key exceeded', true),
             '503': problemResponse(
-              'Overloaded, or Kafka did not confirm: nothing of the batch is acknowledged',
+              'Shed before the body was read (overloaded: requests, bytes or events in flight), Kafka unreachable, or refused by Kafka: nothing of the batch was written',
+              true,
+            ),
+            '504': problemResponse(
+              'Kafka did not confirm every event in time (kafka-unconfirmed): nothing is acknowledged, some events may have been written; retry with the same event ids',
               true,
             ),
           },

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validEvents } from '../../test/fixtures/events.fixture.js';
 import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
-import { ingestBatch } from './ingest.service.js';
+import { createAdmission } from './admission.js';
+import { canonicalIds, ingestBatch } from './ingest.service.js';
+import { createKafkaHealth } from './kafka-health.js';
 import { createRateLimiter } from './rate-limiter.js';
-import { maxNesting, parseJsonBody } from './request-body.js';
+import { bodyEncoding, declaredCharset, maxNesting, parseJsonBody } from './request-body.js';
 
 const catalogue = loadEventCatalogue();
 const now = Date.UTC(2026, 10, 24, 12);
@@ -142,5 +144,142 @@ describe('ingestBatch', () => {
       }),
       /timed out/,
     );
+  });
+});
+
+describe('admission control', () => {
+  it('given the request limit, then the next request is shed; a released ticket makes room', () => {
+    const a = createAdmission({ maxRequests: 2, maxBytes: 1000, maxEvents: 100 });
+    const t1 = a.admit(10, 0);
+    const t2 = a.admit(10, 0);
+    assert.ok(t1.ok && t2.ok);
+    const t3 = a.admit(10, 0);
+    assert.equal(t3.ok, false);
+    assert.equal((t3 as { reason: string }).reason, 'requests');
+    t1.ticket.release();
+    t1.ticket.release(); // idempotent
+    assert.deepEqual(a.snapshot(), { requests: 1, bytes: 10 });
+    assert.ok(a.admit(10, 0).ok);
+  });
+  it('given declared bytes over the budget, then shed, but one request alone may use all of it', () => {
+    const a = createAdmission({ maxRequests: 10, maxBytes: 1000, maxEvents: 100 });
+    const big = a.admit(1500, 0);
+    assert.ok(big.ok, 'alone, a body up to the body limit passes');
+    assert.equal((a.admit(1, 0) as { reason: string }).reason, 'bytes');
+    if (big.ok) big.ticket.release();
+    const t = a.admit(600, 0);
+    assert.ok(t.ok);
+    assert.equal((a.admit(500, 0) as { reason: string }).reason, 'bytes');
+    assert.ok(a.admit(400, 0).ok);
+  });
+  it('given a chunked body, then its bytes count as they arrive and stop it past the budget', () => {
+    const a = createAdmission({ maxRequests: 10, maxBytes: 1000, maxEvents: 100 });
+    const other = a.admit(500, 0);
+    const chunked = a.admit(undefined, 0);
+    assert.ok(other.ok && chunked.ok);
+    assert.equal(chunked.ticket.addBytes(300), true);
+    assert.deepEqual(a.snapshot(), { requests: 2, bytes: 800 });
+    assert.equal(chunked.ticket.addBytes(300), false);
+    chunked.ticket.release();
+    assert.deepEqual(a.snapshot(), { requests: 1, bytes: 500 });
+  });
+  it('given events waiting for Kafka at GATEWAY_MAX_IN_FLIGHT, then shed before the body is read', () => {
+    const a = createAdmission({ maxRequests: 10, maxBytes: 1000, maxEvents: 100 });
+    assert.equal((a.admit(10, 100) as { reason: string }).reason, 'events');
+    assert.ok(a.admit(10, 99).ok);
+  });
+});
+
+describe('kafka health', () => {
+  it('given probe failures in a row, then down; one success, then up', async () => {
+    let fail = true;
+    const h = createKafkaHealth({
+      probe: async () => {
+        if (fail) throw new Error('no broker answered');
+      },
+      now: () => 0,
+      failuresToDown: 2,
+    });
+    await h.probeOnce();
+    assert.equal(h.state().up, true, 'one failure is not an outage');
+    await h.probeOnce();
+    assert.deepEqual(h.state(), { up: false, reason: 'no broker answered', since: 0 });
+    fail = false;
+    await h.probeOnce();
+    assert.equal(h.state().up, true);
+  });
+  it('given events handed over and no delivery report for the stall time, then down until a report', () => {
+    let t = 0;
+    const h = createKafkaHealth({ probe: async () => undefined, now: () => t, stallMs: 2000 });
+    h.sent();
+    t = 1500;
+    assert.equal(h.state().up, true);
+    t = 2500;
+    assert.equal(h.state().up, false);
+    assert.match(h.state().reason!, /no delivery report/);
+    h.reported(false);
+    assert.equal(h.state().up, true, 'a report, even an error, is progress');
+  });
+  it('given all brokers down, then down at once; a confirmed write brings it up', () => {
+    const h = createKafkaHealth({ probe: async () => undefined, now: () => 0 });
+    h.allBrokersDown('all brokers are down');
+    assert.equal(h.state().up, false);
+    h.sent();
+    h.reported(true);
+    assert.equal(h.state().up, true);
+  });
+});
+
+describe('charset and body encoding', () => {
+  it('reads the charset parameter by allow list', () => {
+    assert.deepEqual(declaredCharset('application/json'), { ok: true, charset: undefined });
+    assert.deepEqual(declaredCharset('application/json; charset=UTF-8'), {
+      ok: true,
+      charset: 'utf-8',
+    });
+    assert.deepEqual(declaredCharset('application/json;charset="utf-16LE"'), {
+      ok: true,
+      charset: 'utf-16le',
+    });
+    assert.deepEqual(declaredCharset('application/json; charset=latin1'), {
+      ok: false,
+      charset: 'latin1',
+    });
+  });
+  it('decodes UTF-16 by BOM, by charset, or by its zero bytes, and refuses a contradicting BOM', () => {
+    const text = '{"events":["å"]}';
+    const le = Buffer.from(text, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    const cases: [Buffer, Parameters<typeof bodyEncoding>[1]][] = [
+      [Buffer.concat([Buffer.from([0xff, 0xfe]), le]), undefined],
+      [le, undefined],
+      [be, undefined],
+      [be, 'utf-16'],
+      [le, 'utf-16le'],
+      [Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]), 'utf-8'],
+    ];
+    for (const [raw, declared] of cases) {
+      const enc = bodyEncoding(raw, declared);
+      assert.ok(enc.ok, JSON.stringify(enc));
+      assert.deepEqual(parseJsonBody(raw, 4, enc.encoding, enc.bomBytes), {
+        ok: true,
+        value: { events: ['å'] },
+      });
+    }
+    assert.equal(bodyEncoding(Buffer.concat([Buffer.from([0xff, 0xfe]), le]), 'utf-8').ok, false);
+    assert.equal(parseJsonBody(Buffer.from([0x7b, 0x00, 0x7d]), 4, 'utf-16le').ok, false);
+  });
+});
+
+describe('canonical ids', () => {
+  it('lower-cases event_id and playback_id when they are UUIDs, and leaves anything else as sent', () => {
+    const e = {
+      event_id: '0190A0B0-0000-7000-8000-0000000000F1',
+      playback_id: 'NOT-A-UUID',
+      x: 'ABC',
+    };
+    assert.deepEqual(canonicalIds(e), { ...e, event_id: '0190a0b0-0000-7000-8000-0000000000f1' });
+    const lower = { event_id: '0190a0b0-0000-7000-8000-0000000000f1' };
+    assert.equal(canonicalIds(lower), lower, 'unchanged: the same object');
   });
 });

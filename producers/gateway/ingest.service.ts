@@ -1,6 +1,7 @@
 import type { EventCatalogue, EventTypeSpec } from '../../schemas/catalogue/event-catalogue.js';
 import { isEventTypeName } from '../../schemas/catalogue/event-catalogue.js';
 import { validateEvent, type FieldError } from '../../schemas/catalogue/event-validation.js';
+import { isUuid } from '../../common/ids/uuidv7.js';
 import type { AvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import type { EventTypeName } from '../../schemas/generated/events.types.js';
 
@@ -29,15 +30,18 @@ export interface IngestOutcome {
 }
 
 /**
- * Validates every event of a batch on its own, stamps `received_time`, sends the good ones to
+ * Validates every event of a batch on its own (its UUIDs in lower case first: canonicalIds),
+ * stamps `received_time`, sends the good ones to
  * Kafka concurrently and answers per event. A repeated event_id within a batch is sent once and
- * answered `duplicate`. Throws only when Kafka did not confirm an event: then nothing may be
- * acknowledged as accepted and the caller answers 503 (a client retry is safe: event_id is the
- * idempotency key downstream).
+ * answered `duplicate`. Throws KafkaNotConfirmed when Kafka did not confirm every event (after
+ * every send settled): then nothing is acknowledged as accepted, and the caller answers 503
+ * only when nothing was written (a client retry is safe: event_id is the idempotency key).
  */
 export async function ingestBatch(
   items: readonly unknown[],
   deps: IngestDeps,
+  /** Set for a listener token: only that user's own user-scoped events are taken. */
+  bind: { userId?: string } = {},
 ): Promise<IngestOutcome> {
   const receivedAt = deps.now();
   const results: EventResult[] = [];
@@ -57,8 +61,9 @@ export async function ingestBatch(
       return;
     }
     const spec = deps.catalogue[parsed.type] as EventTypeSpec;
-    const v = validateEvent(spec, { ...parsed.event, received_time: receivedAt }, receivedAt);
-    const eventId = typeof parsed.event.event_id === 'string' ? parsed.event.event_id : undefined;
+    const event = canonicalIds(parsed.event);
+    const v = validateEvent(spec, { ...event, received_time: receivedAt }, receivedAt);
+    const eventId = echoId(event.event_id);
     if (!v.ok) {
       results.push({
         index,
@@ -66,6 +71,12 @@ export async function ingestBatch(
         errors: v.errors.map((e) => ({ ...e, path: `/event${e.path}` })),
         ...(eventId ? { event_id: eventId } : {}),
       });
+      return;
+    }
+    const foreign =
+      bind.userId === undefined ? undefined : boundUserError(spec, v.event, bind.userId);
+    if (foreign) {
+      results.push({ index, status: 'rejected', errors: [foreign], event_id: v.event.event_id });
       return;
     }
     const id = v.event.event_id;
@@ -85,8 +96,81 @@ export async function ingestBatch(
     results.push({ index, event_id: id, status: 'accepted' });
   });
 
-  await Promise.all(sends);
+  const settled = await Promise.allSettled(sends);
+  const failed = settled.filter((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (failed.length)
+    throw new KafkaNotConfirmed(failed[0]!.reason, {
+      written: settled.length - failed.length,
+      failed: failed.length,
+      inDoubt: failed.some((f) => inDoubt(f.reason)),
+    });
   return { results, acceptedByType };
+}
+
+/**
+ * Kafka did not confirm every event of a batch. `written` events were confirmed (the others'
+ * partitions failed); `inDoubt` when a failure may have been written anyway (a delivery
+ * timeout: the broker may have taken the message and not answered). Only with nothing written
+ * and nothing in doubt may the caller say "not written" (503).
+ */
+export class KafkaNotConfirmed extends Error {
+  constructor(
+    readonly first: unknown,
+    readonly outcome: { written: number; failed: number; inDoubt: boolean },
+  ) {
+    super((first as Error)?.message ?? String(first));
+    this.name = 'KafkaNotConfirmed';
+  }
+  /** Nothing of the batch was written, for certain. */
+  get notWritten(): boolean {
+    return this.outcome.written === 0 && !this.outcome.inDoubt;
+  }
+}
+
+/**
+ * librdkafka errors that say a message was not written (RD_KAFKA_MSG_STATUS_NOT_PERSISTED):
+ * queue full, unknown topic or partition, message too large, purged from the queue.
+ */
+const NOT_WRITTEN_CODES = new Set([-184, -188, -190, -152, 10]);
+
+/**
+ * Whether a delivery failure may have been written anyway. By allow list: only a record never
+ * handed to librdkafka (KAFKA_NOT_QUEUED) or a failure whose code says "not persisted" is
+ * certain; anything else is in doubt. librdkafka raises its message timeout (ERR__MSG_TIMED_OUT)
+ * also for a message sent to a broker that then did not answer
+ * (RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED, which node-rdkafka does not expose), and the gateway's
+ * safety-net timer (KAFKA_TIMEOUT) knows nothing either.
+ */
+export function inDoubt(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  if (e?.code === 'KAFKA_NOT_QUEUED') return false;
+  const code = e?.cause?.code;
+  return !(typeof code === 'number' && NOT_WRITTEN_CODES.has(code));
+}
+
+/** The UUID fields every event type may carry; compared and stored in lower case. */
+const UUID_FIELDS = ['event_id', 'playback_id'] as const;
+
+/**
+ * The event with its UUIDs in canonical (lower-case) form, so that one id sent in two letter
+ * cases is one id everywhere downstream (idempotency keys, playback ids). A value that is not a
+ * UUID is left as sent, for validation to refuse.
+ */
+export function canonicalIds(event: Record<string, unknown>): Record<string, unknown> {
+  let out = event;
+  for (const f of UUID_FIELDS) {
+    const v = event[f];
+    if (isUuid(v) && v !== v.toLowerCase()) {
+      if (out === event) out = { ...event };
+      out[f] = v.toLowerCase();
+    }
+  }
+  return out;
+}
+
+/** An event_id as a rejection may echo it: a string of a sane length (never a 900 kB value). */
+function echoId(v: unknown): string | undefined {
+  return typeof v === 'string' && v.length > 0 && v.length <= 64 ? v : undefined;
 }
 
 function envelope(
@@ -102,10 +186,8 @@ function envelope(
     reason: 'unknown field (expected only type and event)',
   }));
   const eventId =
-    typeof event === 'object' &&
-    event !== null &&
-    typeof (event as Record<string, unknown>).event_id === 'string'
-      ? ((event as Record<string, unknown>).event_id as string)
+    typeof event === 'object' && event !== null
+      ? echoId((event as Record<string, unknown>).event_id)
       : undefined;
   if (!isEventTypeName(type))
     errors.push({ path: '/type', reason: `unknown event type ${JSON.stringify(type)}` });
@@ -113,4 +195,27 @@ function envelope(
     errors.push({ path: '/event', reason: 'expected the event as a JSON object' });
   if (errors.length) return { errors, ...(eventId ? { event_id: eventId } : {}) };
   return { type: type as EventTypeName, event: event as Record<string, unknown> };
+}
+
+/**
+ * Why a listener token may not send this event: only user-scoped events whose user_id is the
+ * token's user (a listener writes for no one else, and never catalogue or finance events).
+ */
+function boundUserError(
+  spec: EventTypeSpec,
+  event: unknown,
+  userId: string,
+): FieldError | undefined {
+  if (spec.scope !== 'user')
+    return {
+      path: '/type',
+      reason: `a listener token may not send ${spec.name} events (use a server-side app key)`,
+    };
+  const own = (event as { user_id?: unknown }).user_id;
+  if (own !== userId)
+    return {
+      path: '/event/user_id',
+      reason: `a listener token for ${userId} may only send events with user_id ${userId}`,
+    };
+  return undefined;
 }

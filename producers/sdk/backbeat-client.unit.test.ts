@@ -224,6 +224,7 @@ describe('BackbeatClient: retries', () => {
         rejected: 0,
         dropped: 1,
         retries: 4,
+        outage: false,
       },
     );
   });

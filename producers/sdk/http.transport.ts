@@ -8,13 +8,29 @@
  * | 401, 403, 413, 415, other 4xx | every event rejected with the status and the gateway's message |
  * | 408, 429, 5xx, network error, timeout | throws a retriable TransportError (`retryAfterMs` from Retry-After) |
  * | 200/207 with a body that cannot be read | throws a retriable TransportError (the batch is resent; event ids make that safe) |
+ *
+ * Error paths are JSON Pointers into the event (`/end_reason`), as the Kafka transport reports
+ * them: the gateway's `/event/end_reason` (a pointer into the batch item) loses its `/event`.
  */
 import { SDK_ERROR_CODES, TransportError, messageOf } from './sdk.errors.js';
-import type { DeliveryResult, EventError, OutgoingEvent, Transport } from './sdk.types.js';
+import type {
+  DeliveryResult,
+  EventError,
+  OutgoingEvent,
+  SendOptions,
+  Transport,
+} from './sdk.types.js';
 
 export interface HttpTransportConfig {
-  /** Gateway base URL, e.g. https://ingest.example.com (a trailing slash is fine). */
+  /**
+   * The gateway: its base URL (https://ingest.example.com, a trailing slash is fine) or the
+   * events endpoint itself (https://ingest.example.com/v1/events). http or https only.
+   */
   url: string;
+  /** The gateway's GATEWAY_MAX_EVENTS (default 500): the client never sends a bigger batch. */
+  maxEvents?: number;
+  /** The gateway's GATEWAY_MAX_BODY_BYTES (default 1 MiB): batches are cut under it. */
+  maxBodyBytes?: number;
   apiKey: string;
   /** Per request, including reading the answer (default 10,000 ms). */
   timeoutMs?: number;
@@ -23,6 +39,8 @@ export interface HttpTransportConfig {
 
 export const EVENTS_PATH = '/v1/events';
 const DEFAULT_TIMEOUT_MS = 10_000;
+export const GATEWAY_DEFAULT_MAX_EVENTS = 500;
+export const GATEWAY_DEFAULT_MAX_BODY_BYTES = 1_048_576;
 const RETRIABLE_STATUS = new Set([408, 429]);
 const STATUS_TEXT: Record<number, string> = {
   401: 'unauthorized: the API key was refused',
@@ -47,19 +65,21 @@ export function createHttpTransport(config: HttpTransportConfig): Transport {
     throw new TransportError(SDK_ERROR_CODES.configInvalid, 'apiKey is required', {
       retriable: false,
     });
-  const endpoint = `${config.url.replace(/\/+$/, '')}${EVENTS_PATH}`;
+  const endpoint = eventsEndpoint(config.url);
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // Unbound window.fetch throws "Illegal invocation" in browsers: always call it through globalThis.
   const doFetch: typeof fetch = config.fetch ?? ((input, init) => globalThis.fetch(input, init));
   let closed = false;
 
-  async function send(batch: OutgoingEvent[]): Promise<DeliveryResult[]> {
+  async function send(batch: OutgoingEvent[], opts?: SendOptions): Promise<DeliveryResult[]> {
     if (closed)
       throw new TransportError(SDK_ERROR_CODES.closed, 'HTTP transport is closed', {
         retriable: false,
       });
     if (batch.length === 0) return [];
-    const body = JSON.stringify({ events: batch.map((e) => ({ type: e.type, event: e.event })) });
+    const body = JSON.stringify({
+      events: batch.map((e) => ({ type: e.type, event: canonicalIds(e.event) })),
+    });
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -79,6 +99,8 @@ export function createHttpTransport(config: HttpTransportConfig): Transport {
         },
         body,
         signal: controller.signal,
+        // Page unload: the request outlives the page (the body must stay under 64 KiB).
+        ...(opts?.keepalive ? { keepalive: true } : {}),
       });
       status = res.status;
       retryAfter = res.headers.get('retry-after');
@@ -128,10 +150,18 @@ export function createHttpTransport(config: HttpTransportConfig): Transport {
         `gateway answered ${status} without a result for each of the ${batch.length} events`,
         { retriable: true, status },
       );
-    // Not retriable (400 without results, 401, 403, 413, 415, other 4xx): every event is
-    // refused for the same reason.
     const known = STATUS_TEXT[status];
     const detail = said ?? (text.slice(0, 200) || undefined);
+    // Too large for this gateway (a lower GATEWAY_MAX_EVENTS or body limit than the transport
+    // was told): the client splits the batch and sends the halves.
+    if (status === 413 && batch.length > 1)
+      throw new TransportError(
+        SDK_ERROR_CODES.batchTooLarge,
+        `HTTP 413: ${[known, detail].filter(Boolean).join(': ')}`,
+        { retriable: false, status },
+      );
+    // Not retriable (400 without results, 401, 403, 413 for one event, 415, other 4xx): every
+    // event is refused for the same reason.
     const reason = `HTTP ${status}: ${[known, detail].filter(Boolean).join(': ') || 'refused'}`;
     return batch.map((e): DeliveryResult => ({
       status: 'rejected',
@@ -145,7 +175,51 @@ export function createHttpTransport(config: HttpTransportConfig): Transport {
     close: async () => {
       closed = true;
     },
+    limits: {
+      maxBatchSize: config.maxEvents ?? GATEWAY_DEFAULT_MAX_EVENTS,
+      maxBatchBytes: config.maxBodyBytes ?? GATEWAY_DEFAULT_MAX_BODY_BYTES,
+    },
   };
+}
+
+/**
+ * `<base>/v1/events` from a base URL or the endpoint itself; throws SDK_CONFIG_INVALID for a
+ * malformed URL, a scheme other than http(s), credentials, a query or a fragment.
+ */
+export function eventsEndpoint(url: string): string {
+  let u: URL;
+  const bad = (why: string) =>
+    new TransportError(
+      SDK_ERROR_CODES.configInvalid,
+      `url ${JSON.stringify(url)} ${why}; expected the gateway, e.g. https://ingest.example.com or https://ingest.example.com${EVENTS_PATH}`,
+      { retriable: false },
+    );
+  try {
+    u = new URL(url);
+  } catch {
+    throw bad('is not a valid absolute URL');
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw bad(`has the scheme ${u.protocol.replace(/:$/, '')}, not http or https`);
+  if (u.username || u.password) throw bad('must not carry credentials (use apiKey)');
+  if (u.search || u.hash) throw bad('must not have a query or a fragment');
+  const base = u.pathname.replace(/\/+$/, '').replace(/\/v1\/events$/, '');
+  return `${u.origin}${base}${EVENTS_PATH}`;
+}
+
+/** Event ids in lower case (the canonical UUID form), whatever the caller built. */
+function canonicalIds<E extends { event_id: string }>(event: E): E {
+  const id = event.event_id;
+  return typeof id === 'string' && id !== id.toLowerCase()
+    ? { ...event, event_id: id.toLowerCase() }
+    : event;
+}
+
+/** A gateway error path (a pointer into the batch item) as a pointer into the event. */
+export function eventPointer(path: string): string {
+  if (path === '/event') return '';
+  if (path.startsWith('/event/')) return path.slice('/event'.length);
+  return path;
 }
 
 /** One result per event by `index`, or undefined when the body does not cover every event. */
@@ -165,7 +239,7 @@ function perEventResults(batch: OutgoingEvent[], json: unknown): DeliveryResult[
         event_id,
         errors: Array.isArray(raw.errors)
           ? raw.errors.map((e) => ({
-              path: String(e?.path ?? ''),
+              path: eventPointer(String(e?.path ?? '')),
               reason: String(e?.reason ?? 'rejected'),
             }))
           : [{ path: '', reason: 'rejected by the gateway' }],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createBackbeatClient } from './backbeat-client.js';
-import { createHttpTransport, parseRetryAfter } from './http.transport.js';
+import { createHttpTransport, eventsEndpoint, parseRetryAfter } from './http.transport.js';
 import { TransportError } from './sdk.errors.js';
 import { CONTEXT, createFakeClock, playbackInput, settle } from './sdk.test-helpers.js';
 import type { OutgoingEvent } from './sdk.types.js';
@@ -115,12 +115,12 @@ describe('HTTP transport: answers', () => {
       {
         status: 'rejected',
         event_id: batch[2]!.event.event_id,
-        errors: [{ path: '/event/target_id', reason: 'must not be empty' }],
+        errors: [{ path: '/target_id', reason: 'must not be empty' }],
       },
     ]);
   });
 
-  it('400 with results: every event rejected with its own paths', async () => {
+  it('400 with results: every event rejected with its own paths, as pointers into the event (as the Kafka transport reports them)', async () => {
     const batch = batchOf(2);
     const f = fakeFetch(400, {
       accepted: 0,
@@ -135,7 +135,7 @@ describe('HTTP transport: answers', () => {
     const results = await transportWith(f.fetch).send(batch);
     assert.deepEqual(
       results.map((r) => (r.status === 'rejected' ? r.errors[0]!.path : r.status)),
-      ['/event/x0', '/event/x1'],
+      ['/x0', '/x1'],
     );
     assert.deepEqual(
       results.map((r) => r.event_id),
@@ -175,7 +175,7 @@ describe('HTTP transport: answers', () => {
     ],
     [404, /^HTTP 404: No such endpoint$/],
   ] as const) {
-    it(`${status}: not retriable, every event rejected with that reason`, async () => {
+    it(`${status}: not retriable, every event rejected with that reason${status === 413 ? ' (413 to a single event)' : ''}`, async () => {
       const title = {
         401: 'Missing or unknown API key',
         413: 'A batch holds at most 500 events',
@@ -183,7 +183,7 @@ describe('HTTP transport: answers', () => {
         404: 'No such endpoint',
       }[status];
       const f = fakeFetch(status, { title, status, code: 'x' });
-      const batch = batchOf(3);
+      const batch = batchOf(status === 413 ? 1 : 3);
       const results = await transportWith(f.fetch).send(batch);
       assert.deepEqual(
         results.map((r) => [r.status, r.event_id]),
@@ -193,6 +193,15 @@ describe('HTTP transport: answers', () => {
         assert.match(r.status === 'rejected' ? r.errors[0]!.reason : '', expected);
     });
   }
+
+  it('413 to a batch of several events: throws SDK_BATCH_TOO_LARGE, not retriable (the client splits it)', async () => {
+    const f = fakeFetch(413, { title: 'A batch holds at most 500 events', status: 413 });
+    await rejectsWith(transportWith(f.fetch).send(batchOf(3)), (e) => {
+      assert.equal(e.code, 'SDK_BATCH_TOO_LARGE');
+      assert.equal(e.retriable, false);
+      assert.equal(e.status, 413);
+    });
+  });
 
   it('429 with Retry-After seconds: throws retriable with retryAfterMs', async () => {
     const f = fakeFetch(
@@ -329,5 +338,73 @@ describe('HTTP transport with the client', () => {
       [0, 2000],
     );
     assert.equal(client.stats().accepted, 1);
+  });
+});
+
+describe('HTTP transport: addresses, limits, keepalive, ids', () => {
+  it('given the base URL or the events endpoint, then both POST to <base>/v1/events', async () => {
+    for (const url of [
+      'https://ingest.example.test',
+      'https://ingest.example.test/',
+      'https://ingest.example.test/v1/events',
+      'https://ingest.example.test/v1/events/',
+    ]) {
+      const f = fakeFetch(200, { results: [{ index: 0, status: 'accepted' }] });
+      await createHttpTransport({ url, apiKey: 'k-12345678', fetch: f.fetch }).send(batchOf(1));
+      assert.equal(f.seen[0]!.url, 'https://ingest.example.test/v1/events', url);
+    }
+    assert.equal(
+      eventsEndpoint('http://127.0.0.1:8090/ingest/'),
+      'http://127.0.0.1:8090/ingest/v1/events',
+    );
+  });
+
+  it('given a malformed URL or a scheme other than http(s), then construction throws SDK_CONFIG_INVALID', () => {
+    for (const [url, why] of [
+      ['ingest.example.test', /not a valid absolute URL/],
+      ['http//oops', /not a valid absolute URL/],
+      ['ftp://ingest.example.test', /scheme ftp, not http or https/],
+      ['javascript:alert(1)', /scheme javascript/],
+      ['https://user:pw@ingest.example.test', /credentials/],
+      ['https://ingest.example.test/?key=1', /query/],
+    ] as const)
+      assert.throws(
+        () => createHttpTransport({ url, apiKey: 'k-12345678' }),
+        (e: unknown) =>
+          e instanceof TransportError && e.code === 'SDK_CONFIG_INVALID' && why.test(e.message),
+        url,
+      );
+  });
+
+  it("states the gateway's limits (500 events, 1 MiB by default, or as configured)", () => {
+    assert.deepEqual(createHttpTransport({ url: URL_BASE, apiKey: 'k-12345678' }).limits, {
+      maxBatchSize: 500,
+      maxBatchBytes: 1_048_576,
+    });
+    assert.deepEqual(
+      createHttpTransport({ url: URL_BASE, apiKey: 'k', maxEvents: 20, maxBodyBytes: 65_536 })
+        .limits,
+      { maxBatchSize: 20, maxBatchBytes: 65_536 },
+    );
+  });
+
+  it('given keepalive, then fetch gets keepalive: true (a page unload does not cancel it); otherwise not', async () => {
+    const f = fakeFetch(200, { results: [{ index: 0, status: 'accepted' }] });
+    const t = transportWith(f.fetch);
+    await t.send(batchOf(1), { keepalive: true });
+    await t.send(batchOf(1));
+    assert.equal(f.seen[0]!.init.keepalive, true);
+    assert.equal(f.seen[1]!.init.keepalive, undefined);
+  });
+
+  it('given an event id in upper case, then it is sent in lower case', async () => {
+    const f = fakeFetch(200, { results: [{ index: 0, status: 'accepted' }] });
+    const [e] = batchOf(1);
+    e!.event.event_id = e!.event.event_id.toUpperCase().replace('0190F0F0', '0190ABCD');
+    await transportWith(f.fetch).send([e!]);
+    const sent = JSON.parse(String(f.seen[0]!.init.body)) as {
+      events: { event: { event_id: string } }[];
+    };
+    assert.equal(sent.events[0]!.event.event_id, e!.event.event_id.toLowerCase());
   });
 });

@@ -166,7 +166,7 @@ before(async () => {
   config = await useStack();
   catalogue = loadEventCatalogue();
   codec = createAvroCodec(catalogue, {
-    registry: createRegistryClient({ url: config.registry.url }),
+    registry: createRegistryClient(config.registry),
   });
   await ensureEventTopics(config.kafka, catalogue);
   transport = createKafkaTransport(

@@ -80,7 +80,13 @@ export function createKafkaTransport(
         results.push({ status: 'rejected', event_id, errors: [{ path: '', reason }] });
         return;
       }
-      const stamped = { ...event, received_time: event.received_time ?? receivedAt };
+      // Canonical (lower-case) event ids, as the HTTP transport and the gateway write them.
+      const stamped = {
+        ...event,
+        event_id:
+          typeof event.event_id === 'string' ? event.event_id.toLowerCase() : event.event_id,
+        received_time: event.received_time ?? receivedAt,
+      };
       const v = validateEvent(spec, stamped, receivedAt);
       if (v.ok) valid.push({ index, spec, event: v.event });
       results.push(

@@ -33,6 +33,8 @@ export interface ResolvedOptions {
   maxOfflineSize: number;
   overflow: OverflowPolicy;
   retry: RetryPolicy;
+  /** undefined: the transport's limit alone. */
+  maxBatchBytes: number | undefined;
 }
 
 /** Applies defaults and checks every option; throws SDK_CONFIG_INVALID naming each bad one. */
@@ -51,6 +53,8 @@ export function resolveOptions(o: SdkOptions): ResolvedOptions {
     maxQueueSize: int('maxQueueSize', o.maxQueueSize, d.maxQueueSize, 1),
     maxOfflineSize: int('maxOfflineSize', o.maxOfflineSize, d.maxOfflineSize, 1),
     overflow: o.overflow ?? d.overflow,
+    maxBatchBytes:
+      o.maxBatchBytes === undefined ? undefined : int('maxBatchBytes', o.maxBatchBytes, 0, 1024),
     retry: {
       retries: int('retry.retries', o.retry?.retries, d.retry.retries, 0),
       initialMs: int('retry.initialMs', o.retry?.initialMs, d.retry.initialMs, 1),

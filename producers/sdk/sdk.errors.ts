@@ -23,6 +23,8 @@ export const SDK_ERROR_CODES = {
   http: 'SDK_HTTP',
   /** The gateway answered 2xx with a body the SDK cannot read. */
   badResponse: 'SDK_BAD_RESPONSE',
+  /** The gateway answered 413 to a batch of several events: the client splits it. */
+  batchTooLarge: 'SDK_BATCH_TOO_LARGE',
   /** Kafka refused or failed a produce request. */
   kafka: 'SDK_KAFKA',
 } as const;
@@ -51,6 +53,19 @@ export function isRetriable(err: unknown): boolean {
   return (
     typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true
   );
+}
+
+/**
+ * True when an error says the transport cannot be reached at all (the network, a timeout, a
+ * gateway answering 502/503/504, Kafka unreachable), as opposed to a refusal of this batch.
+ * During an outage the client keeps its events and probes without a retry limit.
+ */
+export function isOutage(err: unknown): boolean {
+  if (!isRetriable(err)) return false;
+  const { code, status } = err as { code?: unknown; status?: unknown };
+  if (code === SDK_ERROR_CODES.network || code === SDK_ERROR_CODES.timeout) return true;
+  if (code === SDK_ERROR_CODES.kafka) return true;
+  return code === SDK_ERROR_CODES.http && (status === 502 || status === 503 || status === 504);
 }
 
 /** The server-requested delay an error carries, if any (any transport may set `retryAfterMs`). */

@@ -18,17 +18,22 @@ export interface ClientContext {
 }
 
 /** The event types that carry a ClientContext (keyed by user id on Kafka). */
-export type UserScopedEventName = 'playback' | 'skip' | 'follow';
+export type UserScopedEventName = 'playback' | 'skip' | 'follow' | 'listener-settings';
 
 type Envelope = 'event_id' | 'event_time' | 'received_time';
 type ClientFields = keyof ClientContext;
 
-/** What the caller passes for one event: the payload, optionally with its own event_time. */
+/**
+ * What the caller passes for one event: the payload, optionally with its own event_time and
+ * event_id (a UUID the app already has, e.g. when it resends events it kept itself; the SDK
+ * writes it in lower case, so that one event never counts twice by letter case).
+ */
 export type EventInput<N extends EventTypeName> = Omit<
   EventTypeMap[N],
   Envelope | (N extends UserScopedEventName ? ClientFields : never)
 > & {
   event_time?: number;
+  event_id?: string;
 };
 
 /**
@@ -87,8 +92,20 @@ export interface SdkOptions {
   maxOfflineSize?: number;
   /** Retries of a failed batch: exponential backoff with full jitter. */
   retry?: RetryOptions;
+  /**
+   * Largest batch body in bytes (default: the transport's limit, 1 MiB for the HTTP
+   * transport); a batch is cut before it would exceed it. Never above the transport's limit.
+   */
+  maxBatchBytes?: number;
   /** Called for events the platform refused (they are not retried) and for dropped ones. */
   onRejected?: (event: OutgoingEvent, result: DeliveryResult | DroppedResult) => void;
+  /** Called for dropped events only (overflow, retries used up, closed during an outage). */
+  onDrop?: (event: OutgoingEvent, result: DroppedResult) => void;
+  /**
+   * In a browser, send what is waiting with `keepalive` when the page is hidden or unloaded
+   * (`pagehide`, `visibilitychange` to hidden). Default true; ignored outside browsers.
+   */
+  flushOnPageHide?: boolean;
   /** Clock, injectable for tests and the simulator. */
   now?: () => number;
 }
@@ -107,6 +124,45 @@ export interface SdkDeps {
   /** Fills a buffer with random bytes for event ids (default globalThis.crypto.getRandomValues). */
   randomBytes?: (buf: Uint8Array) => void;
   timers?: SdkTimers;
+  /**
+   * Keeps waiting events across restarts (Node: `createFileStore(path)` from
+   * `pending-file.store.ts`). Events it holds at construction are sent first, with their
+   * original event_id and event_time.
+   */
+  store?: PendingStore;
+  /** Where to listen for `pagehide` (default globalThis when it has a document). */
+  page?: PageEvents;
+}
+
+/** The part of `window` the client listens to for page unload. */
+export interface PageEvents {
+  addEventListener(type: string, fn: () => void): void;
+  removeEventListener(type: string, fn: () => void): void;
+  readonly document?: { readonly visibilityState?: string };
+}
+
+/** A write-ahead journal of the events the client holds (see pending-file.store.ts). */
+export interface PendingStore {
+  /** Events an earlier client left undelivered, oldest first. */
+  load(): OutgoingEvent[];
+  /** Events the client took on (emitted or reloaded). */
+  added(events: readonly OutgoingEvent[]): void;
+  /** Events that got their final answer (accepted, duplicate, rejected or dropped). */
+  settled(eventIds: readonly string[]): void;
+  /** Nothing is pending any more: the journal may go. */
+  clear(): void;
+}
+
+/** Per-send options. */
+export interface SendOptions {
+  /** The page is going away: the request must outlive it (fetch keepalive, body <= 64 KiB). */
+  keepalive?: boolean;
+}
+
+/** What one batch may hold for a transport (the gateway's GATEWAY_MAX_EVENTS and body limit). */
+export interface TransportLimits {
+  maxBatchSize?: number;
+  maxBatchBytes?: number;
 }
 
 /** A transport sends one batch and answers per event, or throws a retriable error. */
@@ -115,8 +171,10 @@ export interface Transport {
    * Answers one result per event, in batch order. Throws when the batch as a whole failed: an
    * error with `retriable: true` (and optionally `retryAfterMs`) makes the client retry it.
    */
-  send(batch: OutgoingEvent[]): Promise<DeliveryResult[]>;
+  send(batch: OutgoingEvent[], options?: SendOptions): Promise<DeliveryResult[]>;
   close(): Promise<void>;
+  /** Batch limits the client keeps to (it caps maxBatchSize and cuts batches by bytes). */
+  readonly limits?: TransportLimits;
 }
 
 export interface SdkStats {
@@ -132,8 +190,10 @@ export interface SdkStats {
   duplicates: number;
   rejected: number;
   dropped: number;
-  /** Retries of failed batches. */
+  /** Retries of failed batches (attempts during an outage included). */
   retries: number;
+  /** True while the transport is unreachable (network error, timeout, 502/503/504). */
+  outage: boolean;
 }
 
 /** The SDK: one typed method per event type, plus lifecycle. */
@@ -141,12 +201,18 @@ export interface BackbeatClient {
   playback(e: EventInput<'playback'>): string;
   skip(e: EventInput<'skip'>): string;
   follow(e: EventInput<'follow'>): string;
+  /** Who may see the listener's activity: `share_activity`, and a private session until a time. */
+  listenerSettings(e: EventInput<'listener-settings'>): string;
   trackUpload(e: EventInput<'track-upload'>): string;
   revenueReport(e: EventInput<'revenue-report'>): string;
   /** Offline mode: events are kept (with their original event_time) until `setOnline(true)`. */
   setOnline(online: boolean): void;
-  /** Resolves when every event queued so far has been answered by the transport. */
-  flush(): Promise<void>;
+  /**
+   * Resolves when every event queued so far has been answered by the transport. With
+   * `{ keepalive: true }` (page unload) the waiting events leave at once in keepalive requests
+   * of at most 60 KiB each (the browser's limit is 64 KiB in flight per page).
+   */
+  flush(options?: SendOptions): Promise<void>;
   /** Flushes, then releases the transport. Methods called after close throw. */
   close(): Promise<void>;
   stats(): SdkStats;

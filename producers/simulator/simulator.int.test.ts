@@ -35,7 +35,7 @@ interface Consumed {
 async function consumeEventTopics(config: AppConfig): Promise<Consumed[]> {
   const catalogue = loadEventCatalogue();
   const codec = createAvroCodec(catalogue, {
-    registry: createRegistryClient({ url: config.registry.url }),
+    registry: createRegistryClient(config.registry),
   });
   const kafka = new Kafka({
     clientId: 'test-simulator',

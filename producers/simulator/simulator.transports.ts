@@ -18,7 +18,7 @@ export async function openTransport(opts: SimulatorOptions, config: AppConfig): 
     return createHttpTransport({ url: opts.gatewayUrl as string, apiKey: opts.apiKey as string });
   }
   const catalogue = loadEventCatalogue();
-  const registry = createRegistryClient({ url: config.registry.url });
+  const registry = createRegistryClient(config.registry);
   const codec = createAvroCodec(catalogue, { registry });
   await ensureEventTopics(config.kafka, catalogue);
   await codec.init();

@@ -230,6 +230,9 @@ export function createTrafficSender(config: SenderConfig, deps: SenderDeps) {
       case 'follow':
         sdkId = client.follow(omit(e.event, USER_ENVELOPE));
         break;
+      case 'listener-settings':
+        sdkId = client.listenerSettings(omit(e.event, USER_ENVELOPE));
+        break;
       case 'track-upload':
         sdkId = client.trackUpload(omit(e.event, ENVELOPE));
         break;

@@ -30,6 +30,7 @@ const KEYS: { [N in EventTypeName]: { scope: EventScope; key: (e: EventTypeMap[N
   playback: { scope: 'user', key: (e) => e.user_id },
   skip: { scope: 'user', key: (e) => e.user_id },
   follow: { scope: 'user', key: (e) => e.user_id },
+  'listener-settings': { scope: 'user', key: (e) => e.user_id },
   'track-upload': { scope: 'catalogue', key: (e) => e.track_id },
   'revenue-report': { scope: 'finance', key: (e) => `${e.market}:${e.period}` },
 };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validEvents } from '../../test/fixtures/events.fixture.js';
 import { EVENT_TYPE_NAMES, loadEventCatalogue } from './event-catalogue.js';
-import { validateEvent } from './event-validation.js';
+import { STRING_CAPS, validateEvent } from './event-validation.js';
 
 const catalogue = loadEventCatalogue();
 const now = Date.UTC(2026, 10, 24, 12);
@@ -106,6 +106,53 @@ describe('event validation', () => {
     assert.deepEqual(errorsOf('track-upload', { rights_holders: rh }), [
       { path: '/rights_holders', reason: 'shares must sum to 10000 bps, got 9999' },
     ]);
+  });
+
+  it('given schema errors and rule errors in one event, then all are reported at once, not in rounds', () => {
+    assert.deepEqual(
+      errorsOf('playback', { ms_played: 'lots', market: 'se', phase: 'ENDED', end_reason: null }),
+      [
+        { path: '/ms_played', reason: 'expected an integer (long), got string "lots"' },
+        { path: '/market', reason: 'must be an ISO 3166-1 alpha-2 code in capitals, e.g. SE' },
+        { path: '/end_reason', reason: 'an ENDED playback needs an end reason' },
+      ],
+    );
+    // A mistyped field is reported once, by the schema, and the rules that read it never throw.
+    assert.deepEqual(errorsOf('track-upload', { markets: 'SE', rights_holders: 7, isrc: 'x' }), [
+      { path: '/markets', reason: 'expected array, got string "SE"' },
+      { path: '/rights_holders', reason: 'expected array, got number 7' },
+      { path: '/isrc', reason: 'must be an ISRC: 2 letters, 3 alphanumerics, 7 digits' },
+    ]);
+  });
+
+  it('given a string or array over its cap in any field, nested ones too, then each is refused with its length', () => {
+    assert.deepEqual(errorsOf('playback', { track_id: 't'.repeat(900_000) }), [
+      { path: '/track_id', reason: 'must be at most 128 characters, got 900000' },
+    ]);
+    assert.deepEqual(
+      errorsOf('skip', { client_version: 'v'.repeat(65), session_id: 's'.repeat(129) }),
+      [
+        { path: '/client_version', reason: 'must be at most 64 characters, got 65' },
+        { path: '/session_id', reason: 'must be at most 128 characters, got 129' },
+      ],
+    );
+    const upload = good['track-upload'];
+    assert.deepEqual(
+      errorsOf('track-upload', {
+        title: 'x'.repeat(513),
+        artists: [{ artist_id: 'a-1', name: 'n'.repeat(257) }],
+        markets: Array.from({ length: 301 }, () => 'SE'),
+      }),
+      [
+        { path: '/title', reason: 'must be at most 512 characters, got 513' },
+        { path: '/artists/0/name', reason: 'must be at most 256 characters, got 257' },
+        { path: '/markets', reason: 'must have at most 300 items, got 301' },
+      ],
+    );
+    // At the caps, everything passes.
+    const atCap = { ...upload, title: 'x'.repeat(512), track_id: 't'.repeat(128) };
+    assert.equal(validateEvent(catalogue['track-upload'], atCap, now).ok, true);
+    for (const [f, cap] of Object.entries(STRING_CAPS)) assert.ok(cap > 0 && cap <= 512, f);
   });
 
   it('the catalogue keys user events by user, uploads by track, revenue by market and month', () => {

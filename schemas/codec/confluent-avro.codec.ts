@@ -17,6 +17,43 @@ export type Decoded<T = unknown> =
   | { ok: true; schemaId: number; value: T }
   | { ok: false; schemaId?: number; reason: string; retriable: boolean };
 
+const UUID_ANY_CASE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/**
+ * The canonical text of a UUID: lower case, hyphenated (8-4-4-4-12), as ClickHouse's UUID type
+ * prints it. Upper or mixed case, and the 32-digit form without hyphens, are the same id; any
+ * other string is answered unchanged (it is not a UUID, and the rules that read it say so).
+ */
+export function canonicalUuid(s: string): string {
+  if (!UUID_ANY_CASE.test(s)) return s;
+  const h = s.replace(/-/g, '').toLowerCase();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Top-level string fields of a record schema whose logical type is uuid (event_id, playback_id). */
+export function uuidFieldNames(schema: object): string[] {
+  const fields = (schema as { fields?: { name: string; type: unknown }[] }).fields ?? [];
+  const isUuid = (t: unknown): boolean =>
+    Array.isArray(t)
+      ? t.some(isUuid)
+      : typeof t === 'object' &&
+        t !== null &&
+        (t as { logicalType?: unknown }).logicalType === 'uuid';
+  return fields.filter((f) => isUuid(f.type)).map((f) => f.name);
+}
+
+/**
+ * Rewrites the uuid fields of a decoded event to their canonical text, so every projection
+ * sees one id however a producer (ours, or a third party writing to Kafka directly) spelled it:
+ * the idempotency key `event_id` then counts once in Redis as in ClickHouse.
+ */
+function canonicaliseUuids(event: Record<string, unknown>, fields: readonly string[]): void {
+  for (const f of fields) {
+    const v = event[f];
+    if (typeof v === 'string') event[f] = canonicalUuid(v);
+  }
+}
+
 /** Splits Confluent's wire format: magic byte 0, 4-byte big-endian schema id, Avro binary. */
 export function readHeader(buf: Buffer): { schemaId: number; body: Buffer } | { error: string } {
   if (buf.length < HEADER_BYTES)
@@ -46,6 +83,15 @@ export function createAvroCodec(
   const writerIds = new Map<EventTypeName, number>();
   const writerTypes = new Map<number, Promise<avro.Type>>();
   const resolvers = new Map<string, avro.Resolver>();
+  const uuidFields = new Map<EventTypeName, string[]>();
+  const uuidFieldsOf = (name: EventTypeName): string[] => {
+    let f = uuidFields.get(name);
+    if (!f) {
+      f = uuidFieldNames((catalogue[name] as EventTypeSpec).schema);
+      uuidFields.set(name, f);
+    }
+    return f;
+  };
 
   async function init(): Promise<void> {
     for (const name of EVENT_TYPE_NAMES) {
@@ -119,6 +165,7 @@ export function createAvroCodec(
         resolvers.set(key, resolver);
       }
       const value = reader.fromBuffer(h.body, resolver, false) as EventTypeMap[N];
+      canonicaliseUuids(value as unknown as Record<string, unknown>, uuidFieldsOf(name));
       return { ok: true, schemaId: h.schemaId, value };
     } catch (err) {
       return {

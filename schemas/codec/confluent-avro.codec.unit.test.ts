@@ -4,6 +4,7 @@ import avro from 'avsc';
 import { validEvents } from '../../test/fixtures/events.fixture.js';
 import { EVENT_TYPE_NAMES, loadEventCatalogue } from '../catalogue/event-catalogue.js';
 import {
+  canonicalUuid,
   createAvroCodec,
   frame,
   readHeader,
@@ -49,6 +50,31 @@ describe('Confluent-framed Avro codec', () => {
       assert.ok(d.ok, JSON.stringify(d));
       assert.deepEqual(JSON.parse(JSON.stringify(d.value)), events[name]);
     }
+  });
+
+  it('given uuids in upper case or without hyphens, when decoded, then every uuid field is canonical', async () => {
+    const codec = createAvroCodec(catalogue, { registry: memoryRegistry() });
+    await codec.init();
+    const id = '0192f3a4-5b6c-7d8e-9fa0-b1c2d3e4f5a6';
+    const playbackId = '0192f3a4-0000-7000-8000-00000000abcd';
+    const upper = {
+      ...events.playback,
+      event_id: id.toUpperCase(),
+      playback_id: playbackId.replace(/-/g, '').toUpperCase(),
+    };
+    const d = await codec.decode('playback', codec.encode('playback', upper));
+    assert.ok(d.ok, JSON.stringify(d));
+    assert.equal(d.value.event_id, id);
+    assert.equal(d.value.playback_id, playbackId);
+    // Every type's event_id, and no string that is not a uuid is touched.
+    for (const name of EVENT_TYPE_NAMES) {
+      const e = { ...events[name], event_id: id.toUpperCase() };
+      const r = await codec.decode(name, codec.encode(name, e as never));
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.equal((r.value as { event_id: string }).event_id, id, name);
+    }
+    assert.equal(canonicalUuid('not-a-uuid-AB'), 'not-a-uuid-AB');
+    assert.equal(canonicalUuid('{' + id + '}'), '{' + id + '}');
   });
 
   it('given a message written with an older schema, when decoded, then the new field gets its default', async () => {

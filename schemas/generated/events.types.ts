@@ -36,6 +36,32 @@ export interface FollowEvent {
   target_id: string;
 }
 
+/** The listener changed who may see their listening activity. Friend activity shows a listener to their followers only while their latest settings share activity and no private session covers the play; with no settings event a listener's activity is hidden (opt-in). Plays in a private session still count for the listener's own state and play counts. */
+export interface ListenerSettingsEvent {
+  /** Globally unique id (UUIDv7 from the SDK); the idempotency key. */
+  event_id: string;
+  /** When it happened, by the client's (or source system's) clock, in ms since the epoch. */
+  event_time: number;
+  /** When Backbeat's ingest (gateway or SDK) received it, in ms since the epoch. */
+  received_time: number;
+  /** The listener's user id (the Kafka key). */
+  user_id: string;
+  /** The device the client runs on. */
+  device_id: string;
+  /** ISO 3166-1 alpha-2 country code of the listener's market. */
+  market: string;
+  /** free (ad-supported) or premium. */
+  product: Product;
+  /** Client platform: ios, android, web, desktop, ... */
+  platform: string;
+  /** Client application version. */
+  client_version: string;
+  /** Whether followers may see what the listener plays (friend activity). Hidden until the listener opts in. */
+  share_activity: boolean;
+  /** A private session from event_time until this time (ms since the epoch): nothing played in it is shown to others, now or later; it still counts for the listener's own state. null: no private session. */
+  private_session_until?: null | number;
+}
+
 export type PlaybackPhase = 'STARTED' | 'PROGRESS' | 'ENDED';
 
 export type EndReason = 'TRACK_DONE' | 'SKIP_FORWARD' | 'SKIP_BACKWARD' | 'USER_STOPPED' | 'NEW_TRACK' | 'ERROR' | 'LOGOUT' | 'UNKNOWN';
@@ -187,6 +213,7 @@ export interface TrackUploadEvent {
 /** Event type name (the .avsc file name) -> its record type. */
 export interface EventTypeMap {
   'follow': FollowEvent;
+  'listener-settings': ListenerSettingsEvent;
   'playback': PlaybackEvent;
   'revenue-report': RevenueReportEvent;
   'skip': SkipEvent;
@@ -195,10 +222,11 @@ export interface EventTypeMap {
 
 export type EventTypeName = keyof EventTypeMap;
 
-export const EVENT_TYPE_NAMES = ['follow', 'playback', 'revenue-report', 'skip', 'track-upload'] as const;
+export const EVENT_TYPE_NAMES = ['follow', 'listener-settings', 'playback', 'revenue-report', 'skip', 'track-upload'] as const;
 
 export const RECORD_NAMES = {
   'follow': 'FollowEvent',
+  'listener-settings': 'ListenerSettingsEvent',
   'playback': 'PlaybackEvent',
   'revenue-report': 'RevenueReportEvent',
   'skip': 'SkipEvent',

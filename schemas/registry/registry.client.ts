@@ -4,6 +4,7 @@
  * cached in memory for the life of the client (concurrent calls share one request).
  */
 import { BackbeatError } from '../../common/errors/backbeat.error.js';
+import { basicHeader, type RegistryCredentials } from './registry.auth.js';
 
 /** What Backbeat's Avro codec needs from a registry. */
 export interface SchemaRegistryClient {
@@ -43,6 +44,8 @@ export interface RegistryClientConfig {
   /** Base URL, e.g. config.registry.url. */
   url: string;
   timeoutMs?: number;
+  /** Basic-auth credential sent with every call (the registry needs it for writes). */
+  writeAuth?: RegistryCredentials;
 }
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
@@ -54,6 +57,7 @@ export function createRegistryClient(
   const base = config.url.replace(/\/+$/, '');
   const doFetch = deps.fetch ?? fetch;
   const timeoutMs = config.timeoutMs ?? 10_000;
+  const auth = config.writeAuth ? basicHeader(config.writeAuth) : undefined;
   const ids = new Map<string, Promise<number>>();
   const schemas = new Map<number, Promise<string>>();
 
@@ -64,6 +68,7 @@ export function createRegistryClient(
         method,
         headers: {
           accept: `${CONTENT_TYPE}, application/json`,
+          ...(auth ? { authorization: auth } : {}),
           ...(body === undefined ? {} : { 'content-type': CONTENT_TYPE }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),

@@ -7,6 +7,7 @@ import { portOpen } from '../../infra/stack/process-supervisor.js';
 import { createStack } from '../../infra/stack/stack.js';
 import { eventually } from '../../test/helpers/kafka.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
+import { basicHeader } from './registry.auth.js';
 import { createRegistryClient, RegistryClientError } from './registry.client.js';
 
 let config: AppConfig;
@@ -31,10 +32,14 @@ async function http(
   path: string,
   body?: unknown,
   contentType = CT,
-): Promise<Answer> {
+  authorization: string | null = basicHeader(config.registry.writeAuth),
+): Promise<Answer & { headers: Headers }> {
   const res = await fetch(`${url}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': contentType },
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': contentType }),
+      ...(authorization ? { authorization } : {}),
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -44,7 +49,12 @@ async function http(
   } catch {
     /* raw text */
   }
-  return { status: res.status, body: parsed, type: res.headers.get('content-type') ?? '' };
+  return {
+    status: res.status,
+    body: parsed,
+    type: res.headers.get('content-type') ?? '',
+    headers: res.headers,
+  };
 }
 
 // Schemas are unique to this run (namespace) and, where ids matter, to one test (name).
@@ -476,16 +486,15 @@ describe('schema registry REST API (real Kafka, real registry process)', () => {
 describe('registry client (fetch-based, cached)', () => {
   it('given the client, when registering and reading, then ids and schemas come back and repeats are served from its cache', async () => {
     let calls = 0;
-    const client = createRegistryClient(
-      { url },
-      { fetch: (input, init) => (calls++, fetch(input, init)) },
-    );
+    const client = createRegistryClient(config.registry, {
+      fetch: (input, init) => (calls++, fetch(input, init)),
+    });
     const s = subject('client');
     const id = await client.register(s, JSON.parse(v1));
     assert.equal(await client.register(s, JSON.parse(v1)), id);
     assert.equal(calls, 1);
     assert.equal(await client.getSchemaById(id), v1);
-    const other = createRegistryClient({ url });
+    const other = createRegistryClient(config.registry);
     assert.equal(await other.getSchemaById(id), v1);
     assert.deepEqual(await other.getLatest(s), { subject: s, version: 1, id, schema: v1 });
     assert.deepEqual(await other.checkCompatibility(s, v2), { isCompatible: true, messages: [] });
@@ -504,5 +513,54 @@ describe('registry client (fetch-based, cached)', () => {
       other.register(s, v2NoDefault),
       (e: unknown) => e instanceof RegistryClientError && e.errorCode === 40901,
     );
+  });
+});
+
+describe('registry writes need the write credential (HTTP basic auth); reads stay open', () => {
+  it('given no or a wrong credential, when writing, then 401 in Confluent shape with WWW-Authenticate: Basic, and nothing changes', async () => {
+    const s = subject('auth');
+    const wrong = basicHeader({
+      user: config.registry.writeAuth.user,
+      password: 'not-the-password',
+    });
+    const writes: [string, string, unknown?][] = [
+      ['POST', `/subjects/${s}/versions`, { schema: v1 }],
+      ['PUT', '/config', { compatibility: 'NONE' }],
+      ['PUT', `/config/${s}`, { compatibility: 'NONE' }],
+      ['DELETE', `/config/${s}`],
+      ['DELETE', `/subjects/${s}`],
+      ['DELETE', `/subjects/${s}/versions/1`],
+      ['PUT', '/mode', { mode: 'IMPORT' }],
+    ];
+    for (const auth of [null, wrong, 'Bearer x', 'Basic !!!']) {
+      for (const [method, path, body] of writes) {
+        const a = await http(method, path, body, CT, auth);
+        assert.equal(a.status, 401, `${method} ${path} with ${auth}: ${JSON.stringify(a.body)}`);
+        assert.equal(a.body.error_code, 401);
+        assert.equal(typeof a.body.message, 'string');
+        assert.match(a.headers.get('www-authenticate') ?? '', /^Basic /);
+        assert.doesNotMatch(JSON.stringify(a.body), /not-the-password/);
+      }
+    }
+    assertError(await http('GET', `/subjects/${s}/versions`), 404, 40401, /not found/);
+  });
+
+  it('given the credential, writes succeed; without one, every read (and lookup, compatibility) is open', async () => {
+    const s = subject('auth-ok');
+    const reg = await register(s, v1);
+    assert.equal(reg.status, 200, JSON.stringify(reg.body));
+    const anon = (method: string, path: string, body?: unknown) =>
+      http(method, path, body, CT, null);
+    assert.equal((await anon('GET', '/subjects')).status, 200);
+    assert.deepEqual((await anon('GET', `/subjects/${s}/versions`)).body, [1]);
+    assert.equal((await anon('GET', `/schemas/ids/${reg.body.id}`)).status, 200);
+    assert.equal((await anon('GET', `/config`)).status, 200);
+    assert.equal((await anon('POST', `/subjects/${s}`, { schema: v1 })).body.id, reg.body.id);
+    assert.deepEqual(
+      (await anon('POST', `/compatibility/subjects/${s}/versions/latest`, { schema: v2 })).body,
+      { is_compatible: true },
+    );
+    assert.equal((await http('PUT', `/config/${s}`, { compatibility: 'FULL' })).status, 200);
+    assert.deepEqual((await http('DELETE', `/subjects/${s}`)).body, [1]);
   });
 });

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     await store.start();
     const operations = createRegistryOperations({}, { store });
     const server = createRegistryServer(
-      { host: config.stack.host, port: config.registry.port },
+      { host: config.stack.host, port: config.registry.port, writeAuth: config.registry.writeAuth },
       { operations, logger: log, metrics, readiness: [{ name: 'kafka', check: store.check }] },
     );
     const http = await server.listen();

@@ -9,12 +9,15 @@ import { listen } from '../../common/http/http-server.js';
 import { type ReadinessCheck, createOpsRouter } from '../../common/http/ops.router.js';
 import type { Logger } from '../../common/logging/logger.js';
 import { RegistryError, errors } from './registry.errors.js';
+import { requireWriteCredential, type RegistryCredentials } from './registry.auth.js';
 import type { RegistryOperations } from './registry.operations.js';
 import { createRegistryRouter, jsonBody, send } from './registry.routes.js';
 
 export interface RegistryServerConfig {
   host: string;
   port: number;
+  /** The credential that mutating calls need (HTTP basic auth); reads stay open. */
+  writeAuth: RegistryCredentials;
 }
 
 export interface RegistryServerDeps {
@@ -63,16 +66,20 @@ export function createRegistryServer(config: RegistryServerConfig, deps: Registr
   };
 
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
+    const status = (err as { status?: unknown }).status;
     const known =
       err instanceof RegistryError
         ? err
-        : new RegistryError(
-            'REGISTRY_INTERNAL',
-            500,
-            500,
-            `Internal Server Error: ${(err as Error).message}`,
-            { cause: err },
-          );
+        : // Express's own client errors (a malformed %-escape in a subject: URIError, 400).
+          err instanceof URIError || (typeof status === 'number' && status >= 400 && status < 500)
+          ? errors.badRequest(`bad request: ${(err as Error).message}`)
+          : new RegistryError(
+              'REGISTRY_INTERNAL',
+              500,
+              500,
+              `Internal Server Error: ${(err as Error).message}`,
+              { cause: err },
+            );
     res.locals.error = known.message;
     if (known.httpStatus >= 500) log.error({ err }, 'registry error');
     send(res, known.httpStatus, known.toBody());
@@ -83,6 +90,8 @@ export function createRegistryServer(config: RegistryServerConfig, deps: Registr
   app.set('etag', false);
   app.use(observe);
   app.use(createOpsRouter({ registry: metrics, readiness: deps.readiness }));
+  // Before the body is read: an unauthenticated write is refused without reading it.
+  app.use(requireWriteCredential(config.writeAuth));
   app.use(jsonBody());
   app.use(createRegistryRouter(deps.operations));
   app.use((req) => {

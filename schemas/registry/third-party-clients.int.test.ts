@@ -24,7 +24,13 @@ const script = path.join(import.meta.dirname, 'python', 'registry_interop.py');
 
 before(async () => {
   config = await useStack();
-  js = new SchemaRegistry({ host: config.registry.url });
+  js = new SchemaRegistry({
+    host: config.registry.url,
+    auth: {
+      username: config.registry.writeAuth.user,
+      password: config.registry.writeAuth.password,
+    },
+  });
   // Reused when present; creates the venv with confluent-kafka 2.13.0 otherwise.
   execFileSync('bash', [path.join(config.stack.root, 'infra/scripts/python-env.sh')], {
     stdio: 'inherit',
@@ -52,7 +58,12 @@ async function py(command: string, ...args: string[]): Promise<PyAnswer> {
       python,
       [script, config.registry.url, command, ...args],
       {
-        env: { ...process.env, PYTHONWARNINGS: 'ignore' },
+        env: {
+          ...process.env,
+          PYTHONWARNINGS: 'ignore',
+          // confluent-kafka's basic.auth.user.info, read by the script from its environment
+          BACKBEAT_REGISTRY_USER_INFO: `${config.registry.writeAuth.user}:${config.registry.writeAuth.password}`,
+        },
       },
     );
     return JSON.parse(stdout);

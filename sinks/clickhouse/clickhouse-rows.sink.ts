@@ -1,7 +1,16 @@
+import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { BackbeatError } from '../../common/errors/backbeat.error.js';
-import type { OffsetRange, ProjectionSink } from '../../processors/runtime/processor.types.js';
+import type {
+  ApplyHooks,
+  OffsetRange,
+  ProjectionSink,
+} from '../../processors/runtime/processor.types.js';
 import { partitionKey } from '../../processors/runtime/processor.types.js';
+import { classifyClickHouseError } from './clickhouse-errors.js';
+
+/** The most table partitions one insert may span: ClickHouse's max_partitions_per_insert_block default. */
+export const MAX_PARTITIONS_PER_INSERT = 100;
 
 /** A batch of rows for one table; every row carries its source `topic`, `partition`, `offset`. */
 export interface RowsPlan {
@@ -10,18 +19,30 @@ export interface RowsPlan {
 
 /**
  * Appends a projection's rows to a ClickHouse table whose rows carry their Kafka coordinates,
- * then records the batch's last offsets in `sink_offsets`; the applied offset of a partition is
- * the max of both, so rows and offsets never disagree in the direction that loses data. The insert has a deterministic dedup token (retrying the
- * same batch is a no-op), and tables are keyed so duplicates collapse and are read with FINAL.
+ * then records the batch's last offsets in `sink_offsets`, which alone says how far a partition
+ * is applied: a batch whose inserts did not all finish is read again. Each insert has a
+ * deterministic dedup token (the same rows again are a no-op), and tables are keyed so that
+ * duplicates collapse and are read with FINAL. A batch is split into inserts of at most
+ * `maxPartitionsPerInsert` table partitions. Rows the engine refuses (not an outage, see
+ * clickhouse-errors.ts) are isolated by halving the insert, and handed to `hooks.reject` with
+ * the engine's reason, so the rows beside them still land.
  */
 export function createClickHouseRowsSink(
-  config: { name: string; table: string },
+  config: {
+    name: string;
+    table: string;
+    /** The table's partition key of a row (e.g. toYYYYMM(event_time)): inserts are split by it. */
+    partitionOf?: (row: Record<string, unknown>) => string;
+    /** At most this many partitions per insert (default MAX_PARTITIONS_PER_INSERT). */
+    maxPartitionsPerInsert?: number;
+  },
   deps: {
     clickhouse: ClickHouseClient;
     /** Throws a retriable error while writes must wait (a rebuild swapping tables). */ guard?: () => Promise<void>;
   },
 ): ProjectionSink<RowsPlan> {
   const sinkId = `${config.name}:${config.table}`;
+  const maxPartitions = Math.max(1, config.maxPartitionsPerInsert ?? MAX_PARTITIONS_PER_INSERT);
   // The offsets this instance last read or wrote per partition, so a batch does not re-read
   // them (that read scans the table, and slows as it grows). Refreshed on every assignment (the
   // runtime positions partitions through readOffsets), and forgotten on a conflict, a failed
@@ -48,11 +69,9 @@ export function createClickHouseRowsSink(
     const topics = [...new Set(partitions.map((p) => p.topic))];
     const rows = await wrap(async () => {
       const rs = await deps.clickhouse.query({
-        query: `SELECT topic, partition, max(offset) AS offset FROM (
-            SELECT topic, partition, offset FROM ${config.table} WHERE topic IN {topics:Array(String)}
-            UNION ALL
-            SELECT topic, partition, offset FROM sink_offsets WHERE sink = {sink:String} AND topic IN {topics:Array(String)}
-          ) GROUP BY topic, partition`,
+        query: `SELECT topic, partition, max(offset) AS offset FROM sink_offsets
+          WHERE sink = {sink:String} AND topic IN {topics:Array(String)}
+          GROUP BY topic, partition`,
         query_params: { topics, sink: sinkId },
         format: 'JSONEachRow',
       });
@@ -66,19 +85,65 @@ export function createClickHouseRowsSink(
     return out;
   }
 
-  async function write(plan: RowsPlan, ranges: readonly OffsetRange[]) {
+  /** Inserts rows with a token derived from their coordinates (the same rows, the same token). */
+  async function insertRows(rows: Record<string, unknown>[]) {
+    await wrap(() =>
+      deps.clickhouse.insert({
+        table: config.table,
+        values: rows,
+        format: 'JSONEachRow',
+        clickhouse_settings: { insert_deduplication_token: `${sinkId}:${tokenOf(rows)}` },
+      }),
+    );
+  }
+
+  /**
+   * Inserts rows; when the engine refuses them (not an outage), halves the block until the
+   * refused rows are alone, and answers those with the engine's reason. Outages throw.
+   */
+  async function insertOrIsolate(
+    rows: Record<string, unknown>[],
+  ): Promise<{ row: Record<string, unknown>; reason: string }[]> {
+    try {
+      await insertRows(rows);
+      return [];
+    } catch (err) {
+      if (!(err instanceof BackbeatError) || err.code !== 'CLICKHOUSE_REJECTED') throw err;
+      if (rows.length === 1) return [{ row: rows[0]!, reason: err.message }];
+      const half = Math.ceil(rows.length / 2);
+      return [
+        ...(await insertOrIsolate(rows.slice(0, half))),
+        ...(await insertOrIsolate(rows.slice(half))),
+      ];
+    }
+  }
+
+  async function write(plan: RowsPlan, ranges: readonly OffsetRange[], hooks: ApplyHooks) {
     const token = `${sinkId}:${ranges.map((r) => `${partitionKey(r)}:${r.from}-${r.to}`).join(',')}`;
-    if (plan.rows.length) {
-      await wrap(() =>
-        deps.clickhouse.insert({
-          table: config.table,
-          values: plan.rows,
-          format: 'JSONEachRow',
-          clickhouse_settings: { insert_deduplication_token: token },
-        }),
+    // One insert per group of at most maxPartitions table partitions: the engine refuses a
+    // block that spans more (max_partitions_per_insert_block). A kill between two of them is
+    // safe: the stored offset moves only below, after every group, so the batch is read again
+    // and each group's insert repeats with the same token (a no-op), or with other rows
+    // that FINAL collapses by key.
+    const refused: { row: Record<string, unknown>; reason: string }[] = [];
+    for (const rows of splitByPartition(plan.rows, config.partitionOf, maxPartitions))
+      refused.push(...(await insertOrIsolate(rows)));
+    if (refused.length) {
+      if (!hooks.reject)
+        throw new BackbeatError('CLICKHOUSE_REJECTED', `clickhouse: ${refused[0]!.reason}`, {
+          retriable: false,
+        });
+      // Dead letters before the offsets: a kill in between sends them again, never loses one.
+      await hooks.reject(
+        refused.map(({ row, reason }) => ({
+          topic: String(row.topic),
+          partition: Number(row.partition),
+          offset: Number(row.offset),
+          reason,
+        })),
       );
     }
-    // Then the offsets (a crash in between re-reads at most the batch's trailing dead letters).
+    // Then the offsets: the batch counts as applied only now.
     await wrap(() =>
       deps.clickhouse.insert({
         table: 'sink_offsets',
@@ -97,7 +162,7 @@ export function createClickHouseRowsSink(
   return {
     name: config.name,
     readOffsets,
-    async apply(plan, ranges: readonly OffsetRange[]) {
+    async apply(plan, ranges: readonly OffsetRange[], hooks: ApplyHooks = {}) {
       try {
         await deps.guard?.();
         const stored = await storedOffsets(ranges);
@@ -110,7 +175,7 @@ export function createClickHouseRowsSink(
           for (const r of ranges) known.delete(partitionKey(r));
           return 'conflict';
         }
-        await write(plan, ranges);
+        await write(plan, ranges, hooks);
       } catch (err) {
         for (const r of ranges) known.delete(partitionKey(r));
         throw err;
@@ -137,14 +202,52 @@ async function wrap<T>(f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (err) {
-    // Syntax or type errors (ClickHouse codes 27, 53, 62, 117, ...) are bugs; the rest (network,
-    // timeouts, a server restarting) are outages worth retrying.
-    const code = Number((err as { code?: string }).code);
-    const bug = [26, 27, 36, 53, 62, 70, 117, 344].includes(code);
+    const failure = classifyClickHouseError(err);
     throw new BackbeatError(
-      bug ? 'CLICKHOUSE_REJECTED' : 'CLICKHOUSE_UNAVAILABLE',
-      `clickhouse: ${(err as Error).message}`,
-      { retriable: !bug, cause: err },
+      failure.kind === 'retry' ? 'CLICKHOUSE_UNAVAILABLE' : 'CLICKHOUSE_REJECTED',
+      `clickhouse ${failure.code}: ${failure.reason}`,
+      { retriable: failure.kind === 'retry', cause: err },
     );
   }
+}
+
+/** A short digest of the rows' Kafka coordinates: the dedup token of an insert of them. */
+function tokenOf(rows: readonly Record<string, unknown>[]): string {
+  const h = createHash('sha256');
+  for (const r of rows) h.update(`${String(r.topic)}:${String(r.partition)}:${String(r.offset)},`);
+  return `${rows.length}:${h.digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * Groups rows so that no group spans more than `max` values of `partitionOf` (the table's
+ * partition key), in the order of the first row of each partition: deterministic for a batch.
+ */
+export function splitByPartition<R>(
+  rows: readonly R[],
+  partitionOf: ((row: R) => string) | undefined,
+  max: number,
+): R[][] {
+  if (!rows.length) return [];
+  if (!partitionOf) return [[...rows]];
+  const byPartition = new Map<string, R[]>();
+  for (const r of rows) {
+    const k = partitionOf(r);
+    const list = byPartition.get(k);
+    if (list) list.push(r);
+    else byPartition.set(k, [r]);
+  }
+  const groups: R[][] = [];
+  let current: R[] = [];
+  let n = 0;
+  for (const list of byPartition.values()) {
+    if (n === max) {
+      groups.push(current);
+      current = [];
+      n = 0;
+    }
+    current.push(...list);
+    n++;
+  }
+  groups.push(current);
+  return groups;
 }

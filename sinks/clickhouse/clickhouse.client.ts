@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { mkdirSync } from 'node:fs';
 import type { ClickHouseConfig } from '../../common/config/app.config.js';
@@ -23,13 +23,16 @@ export interface ClickHouseHandle {
 export async function openClickHouse(
   config: Pick<ClickHouseConfig, 'url' | 'database'>,
 ): Promise<ClickHouseHandle> {
-  const bootstrap = createClient({ url: config.url });
+  // The client's own logger prints every failed request to stderr as multi-line text; callers
+  // get the error, and classify and log it as structured JSON themselves.
+  const log = { level: ClickHouseLogLevel.OFF };
+  const bootstrap = createClient({ url: config.url, log });
   try {
     await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` });
   } finally {
     await bootstrap.close();
   }
-  const client = createClient({ url: config.url, database: config.database });
+  const client = createClient({ url: config.url, database: config.database, log });
   const u = new URL(config.url);
   return {
     client,

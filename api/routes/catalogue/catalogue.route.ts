@@ -163,8 +163,9 @@ export const catalogueOpenApi = {
             name: 'cursor',
             in: 'query',
             required: false,
-            description: 'next_cursor of the previous page (opaque)',
-            schema: { type: 'string', pattern: '^[A-Za-z0-9_-]+$' },
+            description:
+              'next_cursor of the previous page (opaque): only a cursor this API returned is accepted (400 otherwise)',
+            schema: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9_-]+$' },
           },
           ifNoneMatch,
         ],

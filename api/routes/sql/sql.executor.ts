@@ -15,6 +15,10 @@ export const isSqlFormat = (f: unknown): f is SqlFormat =>
 export interface SqlLimits {
   maxRows: number;
   maxSeconds: number;
+  /** max_memory_usage (SQL_MAX_MEMORY_BYTES). */
+  maxMemoryBytes?: number;
+  /** max_result_bytes (SQL_MAX_RESULT_BYTES). */
+  maxResultBytes?: number;
 }
 
 /** A refused or failed analyst query, mapped to an HTTP answer. */
@@ -42,6 +46,8 @@ export function analystSettings(limits: SqlLimits, format: SqlFormat) {
     readonly: '2',
     max_execution_time: limits.maxSeconds,
     max_result_rows: String(limits.maxRows),
+    ...(limits.maxMemoryBytes ? { max_memory_usage: String(limits.maxMemoryBytes) } : {}),
+    ...(limits.maxResultBytes ? { max_result_bytes: String(limits.maxResultBytes) } : {}),
     result_overflow_mode: 'throw',
     timeout_overflow_mode: 'throw',
     default_format:
@@ -64,7 +70,7 @@ export async function runAnalystQuery(
     signal?: AbortSignal;
     queryId?: string;
   },
-): Promise<{ stream: Readable; queryId: string }> {
+): Promise<{ stream: Readable; queryId: string; summary: { rows?: number; readRows?: number } }> {
   try {
     const res = await client.exec({
       query: req.query,
@@ -72,7 +78,15 @@ export async function runAnalystQuery(
       ...(req.signal ? { abort_signal: req.signal } : {}),
       ...(req.queryId ? { query_id: req.queryId } : {}),
     });
-    return { stream: res.stream, queryId: res.query_id };
+    const header = res.response_headers['x-clickhouse-summary'];
+    let summary: { rows?: number; readRows?: number } = {};
+    try {
+      const s = JSON.parse(String(header ?? '{}')) as Record<string, string>;
+      summary = { rows: Number(s.result_rows ?? 0), readRows: Number(s.read_rows ?? 0) };
+    } catch {
+      summary = {};
+    }
+    return { stream: res.stream, queryId: res.query_id, summary };
   } catch (err) {
     throw toAnalystError(err, req.limits);
   }
@@ -109,8 +123,31 @@ export function toAnalystError(err: unknown, limits: SqlLimits): AnalystSqlError
         message,
         ch,
       );
-    case 'READONLY':
+    case 'MEMORY_LIMIT_EXCEEDED':
+      return new AnalystSqlError(
+        400,
+        'sql-too-much-memory',
+        `The query needs more memory than the limit of ${limits.maxMemoryBytes ?? '?'} bytes (SQL_MAX_MEMORY_BYTES)`,
+        message,
+        ch,
+      );
+    case 'SETTING_CONSTRAINT_VIOLATION':
+      return new AnalystSqlError(
+        400,
+        'sql-setting-refused',
+        'The query may not change that setting: the limits are set by the server',
+        message,
+        ch,
+      );
     case 'ACCESS_DENIED':
+      return new AnalystSqlError(
+        400,
+        'sql-not-allowed',
+        'ClickHouse refused the query: it uses a function, format or clause analysts may not use',
+        message,
+        ch,
+      );
+    case 'READONLY':
     case 'NOT_ENOUGH_PRIVILEGES':
       return new AnalystSqlError(
         400,

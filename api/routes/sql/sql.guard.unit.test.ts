@@ -109,4 +109,16 @@ describe('analyst SQL guard', () => {
     assert.equal(codeOf('SELECT format FROM t'), 'ok');
     assert.equal(codeOf("SELECT format('{}', 1)"), 'ok');
   });
+
+  it('given Unicode whitespace ClickHouse skips (U+00A0, U+3000, U+FEFF, U+2028), when a limit is assigned, then refused as a protected setting', () => {
+    for (const ws of ['\u00a0', '\u3000', '\ufeff', '\u2028', '\u2003', '\u0085'])
+      for (const name of ['max_result_rows', 'MAX_EXECUTION_TIME'])
+        assert.equal(
+          codeOf(`SELECT 1${ws}SETTINGS${ws}${name}${ws}=${ws}0`),
+          'sql-protected-setting',
+          JSON.stringify(ws),
+        );
+    assert.equal(codeOf("SELECT * FROM filesystem('/')"), 'sql-external-access');
+    assert.equal(codeOf("SELECT * FROM eval('SELECT 1')"), 'sql-external-access');
+  });
 });

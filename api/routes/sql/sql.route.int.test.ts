@@ -230,6 +230,93 @@ describe('POST /v1/sql limits', () => {
   });
 });
 
+describe('POST /v1/sql holds its limits whatever the spelling (issue 9)', () => {
+  const SPACES = ['\u00a0', '\u3000', '\ufeff', '\u2028', '\t', ' /* c */ ', '\n-- c\n'];
+
+  it('given SETTINGS that lift a limit spelled with Unicode whitespace or comments, when posted, then 400 and no limit lifted', async () => {
+    for (const ws of SPACES) {
+      for (const [setting, query] of [
+        ['max_result_rows', `SELECT number FROM system.numbers LIMIT ${MAX_ROWS + 5}`],
+        ['max_execution_time', 'SELECT count() FROM system.numbers WHERE sipHash64(number) = 1'],
+        ['MAX_RESULT_BYTES', `SELECT number FROM system.numbers LIMIT ${MAX_ROWS + 5}`],
+        ['max_memory_usage', `SELECT number FROM system.numbers LIMIT ${MAX_ROWS + 5}`],
+      ] as const) {
+        const sql = `${query}${ws}SETTINGS${ws}${setting}${ws}=${ws}0`;
+        const t0 = Date.now();
+        const res = await post({ query: sql });
+        const p = await problem(res, 400);
+        assert.ok(Date.now() - t0 < (MAX_SECONDS + 8) * 1000, `${JSON.stringify(sql)} ran long`);
+        assert.notEqual(p.code, 'ok', JSON.stringify(sql));
+      }
+    }
+  });
+
+  it('given every table function the engine lists that is not allowed, when posted (file /etc/passwd, /proc/self/environ, url, s3, executable, ...), then 400 and nothing read', async () => {
+    const rs = await api.admin.client.query({
+      query: 'SELECT name FROM system.table_functions',
+      format: 'JSONEachRow',
+    });
+    const names = ((await rs.json()) as { name: string }[]).map((r) => r.name);
+    const { ANALYST_TABLE_FUNCTIONS } =
+      await import('../../../common/clickhouse/external-functions.js');
+    const refused = names.filter((n) => !ANALYST_TABLE_FUNCTIONS.has(n.toLowerCase()));
+    assert.ok(refused.includes('file') && refused.includes('filesystem'));
+    const analyst = (await import('../../app/analyst-clickhouse.js')).createAnalystClickHouse(
+      api.config,
+    );
+    try {
+      for (const name of refused) {
+        for (const query of [
+          `SELECT * FROM ${name}('/etc/passwd')`,
+          `SELECT * FROM ${name}('/proc/self/environ', 'LineAsString')`,
+          `SELECT * FROM\u00a0${name.toUpperCase() === name ? name : name}\u3000('/etc/passwd', 'CSV')`,
+        ]) {
+          const res = await post({ query, format: 'JSONEachRow' });
+          const body = await res.text();
+          assert.equal(res.status, 400, `${query}: ${res.status} ${body.slice(0, 200)}`);
+          assert.doesNotMatch(body, /root:|API_TOKEN_SECRET/);
+          // The engine refuses it on its own too, with the API's check bypassed.
+          await assert.rejects(
+            runAnalystQuery(analyst, {
+              query,
+              format: 'JSON',
+              limits: { maxRows: MAX_ROWS, maxSeconds: MAX_SECONDS },
+            }),
+            (err: unknown) => err instanceof AnalystSqlError && err.status === 400,
+            query,
+          );
+        }
+      }
+    } finally {
+      await analyst.close();
+    }
+  });
+
+  it('given several long queries whose clients went away, when SELECT 1 follows, then it answers within the time limit', async (t) => {
+    const long = 'SELECT count() FROM system.numbers WHERE sipHash64(number) = 1';
+    const gone = Array.from({ length: 8 }, () => new AbortController());
+    const sent = gone.map((c) =>
+      fetch(`${api.base}/v1/sql`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${analystToken}`, 'content-type': 'text/plain' },
+        body: long,
+        signal: c.signal,
+      }).catch(() => undefined),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    for (const c of gone) c.abort();
+    await Promise.all(sent);
+    const t0 = Date.now();
+    const res = await post({ query: 'SELECT 1 AS one', format: 'JSONEachRow' });
+    const ms = Date.now() - t0;
+    t.diagnostic(`SELECT 1 answered ${ms} ms after 8 abandoned long queries`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(JSON.parse(await res.text()), { one: 1 });
+    // Queued abandoned queries are dropped unrun; running ones end at SQL_MAX_SECONDS.
+    assert.ok(ms < MAX_SECONDS * 1000 + 1500, `SELECT 1 took ${ms} ms after abandoned queries`);
+  });
+});
+
 describe('POST /v1/sql requests and tokens', () => {
   it('given no token, when posted, then 401 with WWW-Authenticate: Bearer', async () => {
     const res = await post({ query: 'SELECT 1' }, { token: null });

@@ -61,7 +61,17 @@ export function createSqlRouter(config: SqlRouteConfig, deps: SqlRouteDeps): Rou
         return sendProblem(res, { status: 400, ...parsed.problem });
       }
       const checked = checkAnalystSql(parsed.query);
+      const analyst = res.locals.analyst as string | undefined;
+      const started = process.hrtime.bigint();
+      const ms = () => Number(process.hrtime.bigint() - started) / 1e6;
+      // One structured line per analyst query, with its text (never the token or a password).
+      const audit = (outcome: string, extra: Record<string, unknown> = {}) =>
+        deps.logger.info(
+          { analyst, query: parsed.query.slice(0, 16_384), ms: ms(), outcome, ...extra },
+          'analyst query',
+        );
       if (!checked.ok) {
+        audit('refused', { code: checked.code });
         m.queries.inc({ outcome: 'refused' });
         return sendProblem(res, {
           status: 400,
@@ -70,12 +80,10 @@ export function createSqlRouter(config: SqlRouteConfig, deps: SqlRouteDeps): Rou
           detail: checked.detail,
         });
       }
-      const started = process.hrtime.bigint();
       const abort = new AbortController();
       // The analyst went away: stop the query in ClickHouse too.
       res.once('close', () => res.writableFinished || abort.abort());
       const queryId = randomUUID();
-      const analyst = res.locals.analyst as string | undefined;
       try {
         const result = await runAnalystQuery(deps.clickhouse, {
           query: checked.query,
@@ -91,14 +99,15 @@ export function createSqlRouter(config: SqlRouteConfig, deps: SqlRouteDeps): Rou
         });
         await pipeline(result.stream, res);
         m.queries.inc({ outcome: 'ok' });
-        deps.logger.info({ analyst, queryId, kind: checked.kind }, 'analyst query');
+        audit('ok', { queryId, kind: checked.kind, ...result.summary });
       } catch (err) {
         if (err instanceof AnalystSqlError) {
           m.queries.inc({ outcome: err.code });
-          deps.logger.info(
-            { analyst, queryId, code: err.code, clickhouse: err.clickhouse },
-            'analyst query refused',
-          );
+          audit(abort.signal.aborted ? 'abandoned' : 'failed', {
+            queryId,
+            code: err.code,
+            clickhouse: err.clickhouse,
+          });
           return sendProblem(
             res,
             {
@@ -114,7 +123,7 @@ export function createSqlRouter(config: SqlRouteConfig, deps: SqlRouteDeps): Rou
           );
         }
         m.queries.inc({ outcome: 'stream_failed' });
-        deps.logger.warn({ err, analyst, queryId }, 'analyst query stream failed');
+        audit(abort.signal.aborted ? 'abandoned' : 'stream_failed', { queryId, err });
         // Headers are gone once the body started; all that is left is to cut the response.
         if (!res.headersSent) throw err;
         res.destroy(err as Error);

@@ -29,8 +29,17 @@ export const sharedSchemas = {
   },
 } as const;
 
-export const dayPattern = '^\\d{4}-\\d{2}-\\d{2}$';
-export const daySchema = { type: 'string', format: 'date', pattern: dayPattern } as const;
+/** A day YYYY-MM-DD, years 0100 to 9999, months 01-12, days 01-31 (parseDay's range). */
+export const dayPattern =
+  '^(0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$';
+export const daySchema = {
+  type: 'string',
+  format: 'date',
+  pattern: dayPattern,
+  minLength: 10,
+  maxLength: 10,
+  description: 'A calendar day that exists (2026-02-30 is refused), YYYY-MM-DD, UTC.',
+} as const;
 export const marketSchema = { type: 'string', pattern: MARKET_PATTERN } as const;
 export const countSchema = { type: 'integer', minimum: 0 } as const;
 

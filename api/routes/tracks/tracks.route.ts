@@ -179,6 +179,7 @@ export const tracksOpenApi = {
     '/v1/tracks/{trackId}/streams': {
       get: {
         summary: 'Daily qualified streams and skips of a track (UTC days, event time)',
+        description: `from must not be after to, and from..to spans at most ${MAX_RANGE_DAYS} days (both inclusive); otherwise 400 naming the parameter.`,
         tags: ['tracks'],
         security: [],
         parameters: [
@@ -187,14 +188,14 @@ export const tracksOpenApi = {
             name: 'from',
             in: 'query',
             required: false,
-            description: `First day (default: ${DEFAULT_RANGE_DAYS - 1} days before to)`,
+            description: `First day (default: ${DEFAULT_RANGE_DAYS - 1} days before to); must not be after to`,
             schema: daySchema,
           },
           {
             name: 'to',
             in: 'query',
             required: false,
-            description: `Last day, inclusive (default: today, UTC); at most ${MAX_RANGE_DAYS} days from..to`,
+            description: `Last day, inclusive (default: today, UTC); not before from, and at most ${MAX_RANGE_DAYS} days from..to`,
             schema: daySchema,
           },
           {

@@ -44,8 +44,9 @@ const pageParams = [
     name: 'cursor',
     in: 'query',
     required: false,
-    description: 'The next_cursor of the previous page (opaque).',
-    schema: { type: 'string' },
+    description:
+      'The next_cursor of the previous page (opaque): only a cursor this API returned is accepted (400 otherwise).',
+    schema: { type: 'string', minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9_-]+$' },
   },
 ];
 const meErrors = {
@@ -113,10 +114,22 @@ export const userStateOpenApi = {
     '/v1/me/followers': me('Users who follow the user, latest first', 'FollowersPage', {
       parameters: pageParams,
     }),
+    '/v1/me/settings': me(
+      "Who may see the user's activity: sharing (off until the user opts in) and the private session",
+      'ActivitySettings',
+      {
+        description:
+          'Settings change through the event contract, never through this API (which only reads projections): the client sends a `listener-settings` event (SDK `listenerSettings()`, or POST /v1/events on the gateway with a listener token) and the user-state projection applies it.',
+      },
+    ),
     '/v1/me/friend-activity': me(
       'What the users the user follows play, latest first (derived at read time)',
       'FriendActivityPage',
-      { parameters: pageParams },
+      {
+        description:
+          'Only friends who opted in (a listener-settings event with share_activity true) are shown; nothing of a friend is shown while their private session is on, and nothing played during a private session is ever shown. A listener who never sent settings is hidden.',
+        parameters: pageParams,
+      },
     ),
     '/v1/artists/{artistId}/followers': {
       get: {
@@ -206,6 +219,23 @@ export const userStateOpenApi = {
       FollowersPage: followPage(),
       ArtistFollowersPage: followPage({ artist_id: { type: 'string' } }),
       FriendActivity: closed({ user_id: { type: 'string' }, ...deviceState }),
+      ActivitySettings: closed({
+        share_activity: {
+          type: 'boolean',
+          description: 'Whether followers see what the user plays; false until the user opts in.',
+        },
+        private_session_until: {
+          type: ['integer', 'null'],
+          minimum: 0,
+          description: 'End of the latest private session, in ms since the epoch, or null.',
+        },
+        private_session: { type: 'boolean', description: 'Whether a private session is on now.' },
+        updated_at: {
+          type: ['integer', 'null'],
+          minimum: 0,
+          description: 'Event time of the settings in force; null if the user never sent any.',
+        },
+      }),
       FriendActivityPage: closed({
         items: { type: 'array', maxItems: 100, items: ref('FriendActivity') },
         next_cursor: nextCursor,

@@ -106,6 +106,7 @@ before(async () => {
       device_id: 'tv',
       event_time: T0 + 50,
     }),
+    ev.settings({ user_id: 'user-2', share_activity: true, event_time: T0 }),
     ev.follow({ target_type: 'ARTIST', target_id: 'artist-1', event_time: T0 }),
     ev.follow({ target_type: 'USER', target_id: 'user-2', event_time: T0 + 1 }),
     ...Array.from({ length: 3 }, (_, i) =>
@@ -129,6 +130,87 @@ after(async () => {
   await drop();
   await redis.quit();
   dead?.disconnect();
+});
+
+describe('friend activity privacy through the routes (real Redis sink and projection)', () => {
+  it('a follower sees nothing by default, the activity after opt-in, and nothing during a private session', async () => {
+    const name = `user-state-privacy-it-${randomUUID()}`;
+    const sink = createRedisProjectionSink(
+      { name, generation: 1, dedupTtlSeconds: 3600 },
+      { redis },
+    );
+    let next = 0;
+    const apply = async (...batch: AnyEnvelope[]) => {
+      const planned = userStateProjection.plan(batch);
+      assert.ok(planned.outcomes.every((o) => o.kind === 'ok'));
+      const range = { topic: 't', partition: 0, from: next, to: next + batch.length - 1 };
+      assert.equal(await sink.apply(planned.plan, [range]), 'applied');
+      next += batch.length;
+    };
+    let clock = T0 + 60_000;
+    const url = await serve({
+      reader: createUserStateReader({ redis }, { name, now: () => clock }),
+    });
+    const friends = async () => {
+      const r = await fetch(`${url}/v1/me/friend-activity`, { headers: { 'x-test-user': 'fan' } });
+      assert.equal(r.status, 200);
+      return ((await r.json()) as { items: { user_id: string; track_id: string }[] }).items.map(
+        (f) => `${f.user_id}:${f.track_id}`,
+      );
+    };
+    const settingsOf = async (user: string) =>
+      (await fetch(`${url}/v1/me/settings`, { headers: { 'x-test-user': user } })).json();
+    try {
+      const ev = userStateEvents(randomUUID());
+      const play = (track: string, t: number, n: number) =>
+        ev.playback({
+          user_id: 'star',
+          device_id: 'phone',
+          phase: 'STARTED',
+          playback_id: pid(100 + n),
+          track_id: track,
+          event_time: t,
+        });
+      await apply(
+        ev.follow({ user_id: 'fan', target_type: 'USER', target_id: 'star', event_time: T0 }),
+        play('first', T0 + 1_000, 1),
+      );
+      assert.deepEqual(await friends(), [], 'hidden by default');
+      assert.deepEqual(await settingsOf('star'), {
+        share_activity: false,
+        private_session_until: null,
+        private_session: false,
+        updated_at: null,
+      });
+
+      await apply(ev.settings({ user_id: 'star', share_activity: true, event_time: T0 + 2_000 }));
+      assert.deepEqual(await friends(), ['star:first'], 'shown after opt-in');
+
+      const until = T0 + 3_600_000;
+      await apply(
+        ev.settings({
+          user_id: 'star',
+          share_activity: true,
+          event_time: T0 + 70_000,
+          private_session_until: until,
+        }),
+      );
+      clock = T0 + 80_000;
+      await apply(play('secret', T0 + 90_000, 2));
+      assert.deepEqual(await friends(), [], 'nothing during the private session');
+      assert.equal(
+        ((await settingsOf('star')) as { private_session: boolean }).private_session,
+        true,
+      );
+
+      clock = until + 1;
+      assert.deepEqual(await friends(), [], 'what was played in it stays hidden');
+      await apply(play('after', until + 10, 3));
+      assert.deepEqual(await friends(), ['star:after']);
+    } finally {
+      await sink.drop!();
+    }
+  });
 });
 
 describe('user-state routes (real Redis)', () => {

@@ -137,6 +137,9 @@ export function createUserStateRouter(
   router.get('/v1/me/followers', meOnly, async (req, res) => {
     res.json(await reader.followers('user', userOf(res), page(req)));
   });
+  router.get('/v1/me/settings', meOnly, async (_req, res) => {
+    res.json(await reader.settings(userOf(res)));
+  });
   router.get('/v1/me/friend-activity', meOnly, async (req, res) => {
     res.json(await reader.friendActivity(userOf(res), page(req)));
   });

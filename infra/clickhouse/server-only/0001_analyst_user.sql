@@ -10,7 +10,8 @@
 -- the password and limits to the current settings.
 --
 -- Placeholders: {{analyst_user}} and {{database}} are identifiers, {{analyst_password}} a string
--- literal, {{max_rows}} and {{max_seconds}} integers (SQL_MAX_ROWS, SQL_MAX_SECONDS).
+-- literal, {{max_rows}}, {{max_seconds}}, {{max_memory_bytes}} and {{max_result_bytes}} integers
+-- (SQL_MAX_ROWS, SQL_MAX_SECONDS, SQL_MAX_MEMORY_BYTES, SQL_MAX_RESULT_BYTES).
 --
 -- Layers: the profile makes every session of the user readonly = 2 (reads, and setting changes
 -- except readonly itself) and caps the limits the API sets, so a query that raises them in its
@@ -20,12 +21,16 @@
 CREATE SETTINGS PROFILE IF NOT EXISTS backbeat_analyst
 SETTINGS readonly = 2,
     max_result_rows = {{max_rows}} MIN 1 MAX {{max_rows}},
-    max_execution_time = {{max_seconds}} MIN 1 MAX {{max_seconds}};
+    max_execution_time = {{max_seconds}} MIN 1 MAX {{max_seconds}},
+    max_memory_usage = {{max_memory_bytes}} MIN 1 MAX {{max_memory_bytes}},
+    max_result_bytes = {{max_result_bytes}} MIN 1 MAX {{max_result_bytes}};
 
 ALTER SETTINGS PROFILE backbeat_analyst
 SETTINGS readonly = 2,
     max_result_rows = {{max_rows}} MIN 1 MAX {{max_rows}},
-    max_execution_time = {{max_seconds}} MIN 1 MAX {{max_seconds}};
+    max_execution_time = {{max_seconds}} MIN 1 MAX {{max_seconds}},
+    max_memory_usage = {{max_memory_bytes}} MIN 1 MAX {{max_memory_bytes}},
+    max_result_bytes = {{max_result_bytes}} MIN 1 MAX {{max_result_bytes}};
 
 CREATE USER IF NOT EXISTS {{analyst_user}}
 IDENTIFIED WITH sha256_password BY {{analyst_password}}

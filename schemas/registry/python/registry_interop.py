@@ -8,9 +8,11 @@ usage: registry_interop.py <registry-url> <command> [args...]
   lookup      <subject> <schema-json>          -> {"id": n, "version": n}
   serialize   <topic> <schema-json> <value-json> -> {"hex": "..."}  (AvroSerializer, subject <topic>-value)
   deserialize <topic> <hex>                    -> {"value": {...}}  (AvroDeserializer, writer schema from the registry)
+The write credential comes from BACKBEAT_REGISTRY_USER_INFO (user:password), if set.
 Errors print {"error": "...", "status": n, "error_code": n} and exit with 1.
 """
 import json
+import os
 import sys
 
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
@@ -20,7 +22,12 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 
 
 def run(url, command, args):
-    client = SchemaRegistryClient({"url": url})
+    conf = {"url": url}
+    # The registry's write credential (HTTP basic auth), as for Confluent's own registry.
+    user_info = os.environ.get("BACKBEAT_REGISTRY_USER_INFO")
+    if user_info:
+        conf["basic.auth.user.info"] = user_info
+    client = SchemaRegistryClient(conf)
     if command == "register":
         subject, schema = args
         return {"id": client.register_schema(subject, Schema(schema, "AVRO"))}
