@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { spawnTs } from '../../test/helpers/platform.helper.js';
-import { useStack } from '../../test/helpers/stack.helper.js';
+import { useMigratedStack } from '../../test/helpers/stack.helper.js';
 
 const freePort = async () => {
   const s = createServer().listen(0, '127.0.0.1');
@@ -32,7 +32,7 @@ function start(env: NodeJS.ProcessEnv) {
 
 describe('api.main: the API as its own process', () => {
   it('given the stack, when started, then it serves until SIGTERM and exits 0', async () => {
-    await useStack();
+    await useMigratedStack();
     const port = await freePort();
     const api = start({ API_PORT: String(port) });
     await api.listening;

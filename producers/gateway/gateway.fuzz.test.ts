@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { assertProperty } from '../../test/helpers/fuzz.helper.js';
 import { Registry } from 'prom-client';
 import type { AppConfig } from '../../common/config/app.config.js';
 import { uuidv7 } from '../../common/ids/uuidv7.js';
@@ -153,7 +154,7 @@ describe('gateway fuzz (fast-check, real gateway, real Kafka)', () => {
     const accepted = new Set<string>();
     const refused = new Set<string>();
     const statuses: Record<string, number> = {};
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(
         fc.oneof(
           {

@@ -11,7 +11,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { KafkaConfig, RegistryConfig } from '../../common/config/app.config.js';
 import { createKafkaAdmin } from '../../common/kafka/kafka-admin.js';
 import type { Logger } from '../../common/logging/logger.js';
-import { StoreError } from './registry.errors.js';
+import { InvalidSchemaError, StoreError } from './registry.errors.js';
 import {
   RegistryState,
   type SchemaStore,
@@ -19,6 +19,9 @@ import {
   decodeRecord,
   encodeRecord,
 } from './registry.state.js';
+
+/** Largest record written to the schemas topic: under the broker's default message.max.bytes. */
+const MAX_RECORD_BYTES = 1_000_000;
 
 export interface KafkaSchemaStoreConfig {
   kafka: Pick<KafkaConfig, 'brokers' | 'clientId' | 'replicationFactor' | 'defaultPartitions'>;
@@ -186,12 +189,18 @@ export function createKafkaSchemaStore(
     if (!started || closed) throw new StoreError('the schema store is not open');
     if (failure) throw failure;
     let last: number;
+    const messages = records.map((r) => encodeRecord(r));
+    // A record the broker would refuse (message.max.bytes, 1 MiB by default) is the caller's
+    // schema being too large, not a store outage: 422, before anything is sent.
+    for (const m of messages) {
+      const bytes = Buffer.byteLength(m.key) + (m.value ? Buffer.byteLength(m.value) : 0);
+      if (bytes > MAX_RECORD_BYTES)
+        throw new InvalidSchemaError(
+          `Schema too large: its record in ${topic} would be ${bytes} bytes; the schema store holds records of at most ${MAX_RECORD_BYTES} bytes`,
+        );
+    }
     try {
-      const res = await producer.send({
-        topic,
-        acks: -1,
-        messages: records.map((r) => encodeRecord(r)),
-      });
+      const res = await producer.send({ topic, acks: -1, messages });
       last = Number(res[0]!.baseOffset) + records.length - 1;
     } catch (err) {
       writes.inc({ outcome: 'failed' });

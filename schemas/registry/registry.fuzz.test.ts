@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { assertProperty } from '../../test/helpers/fuzz.helper.js';
 import type { AppConfig } from '../../common/config/app.config.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { basicHeader } from './registry.auth.js';
@@ -127,7 +128,7 @@ describe('schema registry under fuzzed requests (real registry process)', () => 
   it('no 5xx, the process keeps answering, and good registrations between bad ones succeed', async () => {
     let good = 0;
     const fiveHundreds: string[] = [];
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(
         fc.constantFrom(
           (s: string) => `/subjects/${encodeURIComponent(s)}/versions`,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { assertProperty } from '../../../test/helpers/fuzz.helper.js';
 import { ANALYST_TABLE_FUNCTIONS } from '../../../common/clickhouse/external-functions.js';
 import { useStack } from '../../../test/helpers/stack.helper.js';
 import { startTestApi, type TestApi } from '../../app/api.test-helpers.js';
@@ -120,7 +121,7 @@ const caseArb = (): fc.Arbitrary<Case> => {
 describe('analyst SQL fuzz (fast-check, real API and chDB server)', () => {
   it('answers every generated query without 5xx, and no limit or allow list is lifted', async () => {
     assert.ok(tableFunctions.length > 50);
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(caseArb(), async (c) => {
         const t0 = Date.now();
         const res = await fetch(`${api.base}/v1/sql`, {
