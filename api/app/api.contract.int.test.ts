@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { useStack } from '../../test/helpers/stack.helper.js';
-import { startTestApi, type TestApi } from './api.test-helpers.js';
+import { scenarioNow, startTestApi, type TestApi } from './api.test-helpers.js';
 import { createContractChecker, type Checked, type OpenApiDoc } from './contract.test-helpers.js';
 
 /**
@@ -9,7 +9,7 @@ import { createContractChecker, type Checked, type OpenApiDoc } from './contract
  * path is called (answers and errors), every response must have a documented status and
  * content type, and every body must validate against its schema.
  */
-const now = Date.now();
+const now = scenarioNow();
 const today = new Date(now).toISOString().slice(0, 10);
 let api: TestApi;
 let down: TestApi;

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { useStack } from '../../test/helpers/stack.helper.js';
-import { startTestApi, type TestApi } from './api.test-helpers.js';
+import { scenarioNow, startTestApi, type TestApi } from './api.test-helpers.js';
 
 interface Param {
   name: string;
@@ -22,7 +22,7 @@ interface Doc {
   paths: Record<string, Record<string, { parameters?: Param[] }>>;
 }
 
-const now = Date.now();
+const now = scenarioNow();
 const today = new Date(now).toISOString().slice(0, 10);
 let api: TestApi;
 let doc: Doc;

@@ -134,7 +134,9 @@ export async function startPlatform(
   /** Simulator traffic through the gateway (the SDK's HTTP transport); resolves with its summary. */
   function startTraffic(t: TrafficOptions): Promise<Record<string, unknown>> {
     const apiKey = [...config.gateway.apiKeys.keys()][0]!;
-    const start = new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10);
+    // Seven days ending with today; in the first hour of a UTC day, ending with yesterday: the
+    // simulator stamps revenue reports an hour after the period, and refuses more than 24 h ahead.
+    const start = new Date(Date.now() - 6 * 86_400_000 - 3_600_000).toISOString().slice(0, 10);
     const root = config.stack.root;
     simulator = spawn(
       path.join(root, 'node_modules/.bin/tsx'),
