@@ -13,7 +13,7 @@ import { loadConfig, type AppConfig } from '../../common/config/app.config.js';
 import { migrate } from '../../infra/clickhouse/migrate.js';
 import { createStack, type Stack } from '../../infra/stack/stack.js';
 import { openClickHouse, type ClickHouseHandle } from '../../sinks/clickhouse/clickhouse.client.js';
-import { ensureEventTopics } from '../../producers/sdk/event-topics.js';
+import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import {
   loadEventCatalogue,
   type EventCatalogue,

@@ -21,7 +21,7 @@ import { createPlayCountsReader } from '../../processors/play-counts/play-counts
 import { DLQ_TOPIC } from '../../processors/runtime/dead-letter.js';
 import { createUserStateReader } from '../../processors/user-state/user-state.reader.js';
 import { startGateway } from '../../producers/gateway/gateway.runtime.js';
-import { ensureEventTopics } from '../../producers/sdk/event-topics.js';
+import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
 import { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';

@@ -17,7 +17,7 @@ import { createKafkaAdmin } from '../../common/kafka/kafka-admin.js';
 import { createRdkafkaProducer } from '../../common/kafka/rdkafka-producer.js';
 import { createLogger } from '../../common/logging/logger.js';
 import { createMetricsRegistry } from '../../common/metrics/metrics.js';
-import { ensureEventTopics } from '../../producers/sdk/event-topics.js';
+import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
 import { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';

@@ -11,7 +11,7 @@ import { createRegistryClient } from '../../schemas/registry/registry.client.js'
 import { validEvents } from '../../test/fixtures/events.fixture.js';
 import { countIds, markTopics, postBatch } from '../../test/helpers/gateway.helper.js';
 import { startPrivateStack, type PrivateStack } from '../../test/helpers/platform.helper.js';
-import { ensureEventTopics } from '../sdk/event-topics.js';
+import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { SAFETY_NET_MS, startGateway } from './gateway.runtime.js';
 
 /**

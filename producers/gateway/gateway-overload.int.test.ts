@@ -11,7 +11,7 @@ import { createRegistryClient } from '../../schemas/registry/registry.client.js'
 import { validEvents } from '../../test/fixtures/events.fixture.js';
 import { countIds, markTopics, postBatch } from '../../test/helpers/gateway.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
-import { ensureEventTopics } from '../sdk/event-topics.js';
+import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { startGateway } from './gateway.runtime.js';
 
 /**

@@ -15,7 +15,7 @@ import { createRegistryClient } from '../../schemas/registry/registry.client.js'
 import { validEvents } from '../../test/fixtures/events.fixture.js';
 import { eventually } from '../../test/helpers/kafka.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
-import { ensureEventTopics } from '../sdk/event-topics.js';
+import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { createGatewayApp, type GatewayDeps } from './gateway.app.js';
 import { startGateway } from './gateway.runtime.js';
 

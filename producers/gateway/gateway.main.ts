@@ -9,7 +9,7 @@ import { createMetricsRegistry } from '../../common/metrics/metrics.js';
 import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
 import { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';
-import { ensureEventTopics } from '../sdk/event-topics.js';
+import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { startGateway } from './gateway.runtime.js';
 
 async function main(): Promise<void> {

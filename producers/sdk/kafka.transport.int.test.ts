@@ -12,7 +12,7 @@ import { type AvroCodec, createAvroCodec } from '../../schemas/codec/confluent-a
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { createBackbeatClient } from './backbeat-client.js';
-import { ensureEventTopics } from './event-topics.js';
+import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { createKafkaTransport } from './kafka.transport.js';
 import { eventTopicEnds, readEventTopicsSince } from './sdk-kafka.test-helpers.js';
 import type { ClientContext, DeliveryResult, OutgoingEvent, Transport } from './sdk.types.js';

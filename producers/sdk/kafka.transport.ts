@@ -7,7 +7,7 @@
  *
  * The producer is idempotent with acks=-1 and one request in flight, so a retried batch neither
  * duplicates nor reorders what the broker already has. It never creates topics (see
- * ensureEventTopics in event-topics.ts).
+ * ensureEventTopics in schemas/catalogue/event-topics.ts).
  */
 import { Kafka, Partitioners, logLevel, type Message, type Producer } from 'kafkajs';
 import type { EventCatalogue, EventTypeSpec } from '../../schemas/catalogue/event-catalogue.js';

@@ -26,7 +26,7 @@ import { type AvroCodec, createAvroCodec } from '../../schemas/codec/confluent-a
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { startGateway } from '../gateway/gateway.runtime.js';
-import { ensureEventTopics } from './event-topics.js';
+import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import type * as Sdk from './index.js';
 import { eventTopicEnds, readEventTopicsSince } from './sdk-kafka.test-helpers.js';
 

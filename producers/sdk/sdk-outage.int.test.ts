@@ -21,7 +21,7 @@ import { useStack } from '../../test/helpers/stack.helper.js';
 import { tempDir } from '../../test/helpers/temp-dir.helper.js';
 import { startGateway } from '../gateway/gateway.runtime.js';
 import { createBackbeatClient } from './backbeat-client.js';
-import { ensureEventTopics } from './event-topics.js';
+import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { createHttpTransport } from './http.transport.js';
 import { createFileStore } from './pending-file.store.js';
 import { eventTopicEnds, readEventTopicsSince } from './sdk-kafka.test-helpers.js';

@@ -24,7 +24,7 @@ import { createRegistryClient } from '../../schemas/registry/registry.client.js'
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { tempDir } from '../../test/helpers/temp-dir.helper.js';
 import { startGateway } from '../gateway/gateway.runtime.js';
-import { ensureEventTopics } from './event-topics.js';
+import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { eventTopicEnds, readEventTopicsSince } from './sdk-kafka.test-helpers.js';
 
 const run = promisify(execFile);

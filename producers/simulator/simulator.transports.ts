@@ -2,7 +2,7 @@ import type { AppConfig } from '../../common/config/app.config.js';
 import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
 import { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';
-import { ensureEventTopics } from '../sdk/event-topics.js';
+import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { createHttpTransport } from '../sdk/http.transport.js';
 import { createKafkaTransport } from '../sdk/kafka.transport.js';
 import type { Transport } from '../sdk/sdk.types.js';

@@ -3,7 +3,7 @@
  * create topics; deployments and tests call this once. Node only.
  */
 import { createKafkaAdmin } from '../../common/kafka/kafka-admin.js';
-import type { EventCatalogue, EventTypeSpec } from '../../schemas/catalogue/event-catalogue.js';
+import type { EventCatalogue, EventTypeSpec } from './event-catalogue.js';
 
 export interface EventTopicsConfig {
   brokers: string[];
