@@ -12,17 +12,14 @@ import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import type { AppConfig } from '../../common/config/app.config.js';
 import { uuidv7 } from '../../common/ids/uuidv7.js';
-import { createRdkafkaProducer } from '../../common/kafka/rdkafka-producer.js';
 import { createLogger } from '../../common/logging/logger.js';
 import { migrate } from '../../infra/clickhouse/migrate.js';
-import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
-import { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
-import { createRegistryClient } from '../../schemas/registry/registry.client.js';
 import { openClickHouse, type ClickHouseHandle } from '../../sinks/clickhouse/clickhouse.client.js';
 import { createClickHouseRowsSink } from '../../sinks/clickhouse/clickhouse-rows.sink.js';
 import { createRedisProjectionSink } from '../../sinks/redis/redis-projection.sink.js';
 import { validEvents } from '../../test/fixtures/events.fixture.js';
-import { createTopic, eventually, uniqueTopic } from '../../test/helpers/kafka.helper.js';
+import { eventually } from '../../test/helpers/kafka.helper.js';
+import { openPlaybackTopic } from '../../test/helpers/playback-topic.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { playCountsProjection } from '../play-counts/play-counts.projection.js';
 import { createPlayCountsReader } from '../play-counts/play-counts.reader.js';
@@ -61,18 +58,7 @@ describe('event_id letter case through Kafka', () => {
   });
 
   it('given the same playback with its ids in lower then upper case, then user state, play counts and the archive each count it once', async () => {
-    const topic = uniqueTopic('case');
-    await createTopic(config, topic, 1);
-    const base = loadEventCatalogue();
-    const catalogue = { ...base, playback: { ...base.playback, topic } };
-    const codec = createAvroCodec(base, {
-      registry: createRegistryClient(config.registry),
-    });
-    await codec.init();
-    const producer = await createRdkafkaProducer({
-      brokers: config.kafka.brokers,
-      clientId: 'case-test',
-    });
+    const { topic, catalogue, codec, producer } = await openPlaybackTopic(config, 'case');
     const userId = `user-case-${suffix}`;
     const trackId = `track-case-${suffix}`;
     const eventId = uuidv7();

@@ -16,17 +16,14 @@ import { listen } from '../../common/http/http-server.js';
 import { createOpsRouter } from '../../common/http/ops.router.js';
 import type { AppConfig } from '../../common/config/app.config.js';
 import { uuidv7 } from '../../common/ids/uuidv7.js';
-import { createRdkafkaProducer } from '../../common/kafka/rdkafka-producer.js';
 import { createLogger } from '../../common/logging/logger.js';
 import { migrate } from '../../infra/clickhouse/migrate.js';
-import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
-import { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import type { PlaybackEvent } from '../../schemas/generated/events.types.js';
-import { createRegistryClient } from '../../schemas/registry/registry.client.js';
 import { openClickHouse, type ClickHouseHandle } from '../../sinks/clickhouse/clickhouse.client.js';
 import { createClickHouseRowsSink } from '../../sinks/clickhouse/clickhouse-rows.sink.js';
 import { validEvents } from '../../test/fixtures/events.fixture.js';
-import { createTopic, eventually, uniqueTopic } from '../../test/helpers/kafka.helper.js';
+import { eventually } from '../../test/helpers/kafka.helper.js';
+import { openPlaybackTopic } from '../../test/helpers/playback-topic.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { createStallDetector } from '../host/stall-detector.js';
 import type { DeadLetter, DeadLetterWriter } from '../runtime/dead-letter.js';
@@ -50,18 +47,7 @@ describe('raw archive processor against Kafka and ClickHouse', () => {
   });
 
   it('given one batch of 150 months and an event the engine refuses, then 150 are archived, the bad one dead-lettered, and the next events archived', async () => {
-    const topic = uniqueTopic('archive');
-    await createTopic(config, topic, 1);
-    const base = loadEventCatalogue();
-    const catalogue = { ...base, playback: { ...base.playback, topic } };
-    const codec = createAvroCodec(base, {
-      registry: createRegistryClient(config.registry),
-    });
-    await codec.init();
-    const producer = await createRdkafkaProducer({
-      brokers: config.kafka.brokers,
-      clientId: 'archive-test',
-    });
+    const { topic, catalogue, codec, producer } = await openPlaybackTopic(config, 'archive');
     const template = validEvents().playback;
     const playback = (eventTime: number, eventId = uuidv7(eventTime)): PlaybackEvent => ({
       ...template,
@@ -149,18 +135,7 @@ describe('raw archive processor against Kafka and ClickHouse', () => {
     }
   });
   it('given a store that refuses every write while lag exists, then /readyz, the stalled gauge and a warn line show the stall', async () => {
-    const topic = uniqueTopic('stall');
-    await createTopic(config, topic, 1);
-    const base = loadEventCatalogue();
-    const catalogue = { ...base, playback: { ...base.playback, topic } };
-    const codec = createAvroCodec(base, {
-      registry: createRegistryClient(config.registry),
-    });
-    await codec.init();
-    const producer = await createRdkafkaProducer({
-      brokers: config.kafka.brokers,
-      clientId: 'stall-test',
-    });
+    const { topic, catalogue, codec, producer } = await openPlaybackTopic(config, 'stall');
     const e = { ...validEvents().playback, event_id: uuidv7() };
     await producer.send({ topic, key: null, value: codec.encode('playback', e) });
     // The real sink, held as during a rebuild's swap that never ends: every apply is retried.
