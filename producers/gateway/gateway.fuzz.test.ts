@@ -3,18 +3,19 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { assertProperty } from '../../test/helpers/fuzz.helper.js';
-import { Registry } from 'prom-client';
 import type { AppConfig } from '../../common/config/app.config.js';
 import { uuidv7 } from '../../common/ids/uuidv7.js';
-import { createLogger } from '../../common/logging/logger.js';
 import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
-import { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
-import { createRegistryClient } from '../../schemas/registry/registry.client.js';
+import type { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import { validEvents } from '../../test/fixtures/events.fixture.js';
-import { countIds, markTopics, postBatch } from '../../test/helpers/gateway.helper.js';
+import {
+  countIds,
+  markTopics,
+  postBatch,
+  startTestGateway,
+} from '../../test/helpers/gateway.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
-import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
-import { startGateway } from './gateway.runtime.js';
+import type { startGateway } from './gateway.runtime.js';
 
 /**
  * Property-based fuzzing of POST /v1/events against a real gateway on real Kafka: batches of
@@ -121,30 +122,11 @@ const brokenBody = fc.oneof(
 
 before(async () => {
   config = await useStack();
-  codec = createAvroCodec(catalogue, {
-    registry: createRegistryClient(config.registry),
-  });
-  await codec.init();
-  await ensureEventTopics(config.kafka, catalogue);
-  gateway = await startGateway(
-    {
-      gateway: {
-        ...config.gateway,
-        port: 0,
-        apiKeys: new Map([[KEY, 'fuzz']]),
-        maxBodyBytes: MAX_BODY,
-        maxEvents: MAX_EVENTS,
-      },
-      kafka: config.kafka,
-      host: '127.0.0.1',
-    },
-    {
-      logger: createLogger({ level: 'silent' }, 'test-fuzz'),
-      registry: new Registry(),
-      codec,
-      catalogue,
-    },
-  );
+  ({ gateway, codec } = await startTestGateway(config, catalogue, {
+    key: KEY,
+    app: 'fuzz',
+    gateway: { maxBodyBytes: MAX_BODY, maxEvents: MAX_EVENTS },
+  }));
 });
 after(() => gateway?.close());
 

@@ -10,14 +10,13 @@ import { uuidv7 } from '../../common/ids/uuidv7.js';
 import { listen } from '../../common/http/http-server.js';
 import { createLogger } from '../../common/logging/logger.js';
 import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
-import { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
-import { createRegistryClient } from '../../schemas/registry/registry.client.js';
+import type { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import { validEvents } from '../../test/fixtures/events.fixture.js';
 import { eventually } from '../../test/helpers/kafka.helper.js';
+import { startTestGateway } from '../../test/helpers/gateway.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
-import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { createGatewayApp, type GatewayDeps } from './gateway.app.js';
-import { startGateway } from './gateway.runtime.js';
+import type { startGateway } from './gateway.runtime.js';
 
 const catalogue = loadEventCatalogue();
 const KEY = 'test-key-123456';
@@ -111,25 +110,11 @@ async function landed(
 
 before(async () => {
   config = await useStack();
-  codec = createAvroCodec(catalogue, {
-    registry: createRegistryClient(config.registry),
-  });
-  await codec.init();
-  await ensureEventTopics(config.kafka, catalogue);
-  gateway = await startGateway(
-    {
-      gateway: {
-        ...config.gateway,
-        port: 0,
-        apiKeys: new Map([[KEY, 'test-app']]),
-        maxBodyBytes: 64 * 1024,
-        maxEvents: 50,
-      },
-      kafka: config.kafka,
-      host: '127.0.0.1',
-    },
-    { logger, registry: new Registry(), codec, catalogue },
-  );
+  ({ gateway, codec } = await startTestGateway(config, catalogue, {
+    key: KEY,
+    app: 'test-app',
+    gateway: { maxBodyBytes: 64 * 1024, maxEvents: 50 },
+  }));
 });
 after(() => gateway?.close());
 

@@ -4,9 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import type { KafkaConfig } from '../../common/config/app.config.js';
+import { Registry } from 'prom-client';
+import type { AppConfig, KafkaConfig } from '../../common/config/app.config.js';
+import { createLogger } from '../../common/logging/logger.js';
+import { startGateway } from '../../producers/gateway/gateway.runtime.js';
+import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
+import { createRegistryClient } from '../../schemas/registry/registry.client.js';
 import type { EventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
-import type { AvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
+import { createAvroCodec, type AvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 
 export async function postBatch(
   url: string,
@@ -127,4 +132,43 @@ export function countIds(landed: readonly Landed[]): Map<string, number> {
   const n = new Map<string, number>();
   for (const l of landed) n.set(l.event_id, (n.get(l.event_id) ?? 0) + 1);
   return n;
+}
+
+/**
+ * A gateway of the test's own on the stack's Kafka and registry: port 0, one API key, the event
+ * topics created, silent logs; `gateway` overrides any of the stack's gateway settings.
+ */
+export async function startTestGateway(
+  config: AppConfig,
+  catalogue: EventCatalogue,
+  options: {
+    key: string;
+    app: string;
+    gateway?: Partial<AppConfig['gateway']>;
+    listenerTokenSecret?: string;
+  },
+): Promise<{ gateway: Awaited<ReturnType<typeof startGateway>>; codec: AvroCodec }> {
+  const codec = createAvroCodec(catalogue, { registry: createRegistryClient(config.registry) });
+  await codec.init();
+  await ensureEventTopics(config.kafka, catalogue);
+  const gateway = await startGateway(
+    {
+      gateway: {
+        ...config.gateway,
+        port: 0,
+        apiKeys: new Map([[options.key, options.app]]),
+        ...options.gateway,
+      },
+      kafka: config.kafka,
+      host: '127.0.0.1',
+      ...(options.listenerTokenSecret ? { listenerTokenSecret: options.listenerTokenSecret } : {}),
+    },
+    {
+      logger: createLogger({ level: 'silent' }, `test-${options.app}`),
+      registry: new Registry(),
+      codec,
+      catalogue,
+    },
+  );
+  return { gateway, codec };
 }
