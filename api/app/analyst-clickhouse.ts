@@ -4,7 +4,7 @@ import type { AppConfig } from '../../common/config/app.config.js';
 /**
  * A ClickHouse client logged in as the read-only analyst user (CLICKHOUSE_ANALYST_USER) at the
  * same ClickHouse as Backbeat's own processes: the local chDB server, or the server named by
- * CLICKHOUSE_URL (where infra/clickhouse/server-only/0001_analyst_user.sql creates the user).
+ * CLICKHOUSE_URL (where sinks/clickhouse/server-only/0001_analyst_user.sql creates the user).
  * Its request timeout outlasts SQL_MAX_SECONDS, so ClickHouse, not the client, reports a
  * query that runs too long.
  */

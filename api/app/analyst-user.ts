@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { quoteIdentifier, quoteString } from '../../infra/clickhouse/clickhouse-sql.js';
+import { quoteIdentifier, quoteString } from '../../common/clickhouse/clickhouse-sql.js';
 
 export const ANALYST_USER_SQL = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
-  '../../infra/clickhouse/server-only/0001_analyst_user.sql',
+  '../../sinks/clickhouse/server-only/0001_analyst_user.sql',
 );
 
 export interface AnalystUserSettings {

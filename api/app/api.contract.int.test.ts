@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { useStack } from '../../test/helpers/stack.helper.js';
-import { scenarioNow, startTestApi, type TestApi } from './api.test-helpers.js';
-import { createContractChecker, type Checked, type OpenApiDoc } from './contract.test-helpers.js';
+import { scenarioNow, startTestApi, type TestApi } from '../../test/helpers/api.helper.js';
+import {
+  createContractChecker,
+  type Checked,
+  type OpenApiDoc,
+} from '../../test/helpers/contract.helper.js';
 
 /**
  * The API against its own OpenAPI document, on a real Redis and ClickHouse: every documented

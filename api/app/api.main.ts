@@ -4,7 +4,7 @@
  * readers and serves on API_PORT until SIGTERM/SIGINT, then closes everything it opened.
  * It reads only: the processors write the projections, the main job applies migrations. Against
  * a ClickHouse server (CLICKHOUSE_URL) it first creates or updates the read-only analyst user
- * (infra/clickhouse/server-only/0001_analyst_user.sql).
+ * (sinks/clickhouse/server-only/0001_analyst_user.sql).
  */
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../common/config/app.config.js';
@@ -12,10 +12,10 @@ import { ConfigError } from '../../common/errors/backbeat.error.js';
 import { listen } from '../../common/http/http-server.js';
 import { createLogger } from '../../common/logging/logger.js';
 import { createMetricsRegistry } from '../../common/metrics/metrics.js';
-import { createCatalogueReader } from '../../processors/catalogue/catalogue.reader.js';
-import { createPlayCountsReader } from '../../processors/play-counts/play-counts.reader.js';
-import { createUserStateReader } from '../../processors/user-state/user-state.reader.js';
-import { createStartupState, waitForDependency } from '../../processors/host/startup-wait.js';
+import { createCatalogueReader } from '../../read-models/catalogue/catalogue.reader.js';
+import { createPlayCountsReader } from '../../read-models/play-counts/play-counts.reader.js';
+import { createUserStateReader } from '../../read-models/user-state/user-state.reader.js';
+import { createStartupState, waitForDependency } from '../../context/startup-wait.js';
 import { openClickHouse } from '../../sinks/clickhouse/clickhouse.client.js';
 import { waitForSchemaVersion } from '../../sinks/clickhouse/schema-version.js';
 import { createAnalystClickHouse } from './analyst-clickhouse.js';

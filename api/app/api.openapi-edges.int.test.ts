@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { useStack } from '../../test/helpers/stack.helper.js';
-import { scenarioNow, startTestApi, type TestApi } from './api.test-helpers.js';
+import { scenarioNow, startTestApi, type TestApi } from '../../test/helpers/api.helper.js';
 
 interface Param {
   name: string;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createContractChecker, type OpenApiDoc } from './contract.test-helpers.js';
+import { createContractChecker, type OpenApiDoc } from '../../test/helpers/contract.helper.js';
 
 const doc: OpenApiDoc = {
   paths: {

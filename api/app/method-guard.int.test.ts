@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { useStack } from '../../test/helpers/stack.helper.js';
-import { startTestApi, type TestApi } from './api.test-helpers.js';
+import { startTestApi, type TestApi } from '../../test/helpers/api.helper.js';
 
 let api: TestApi;
 before(async () => {

@@ -15,7 +15,7 @@ import { createBackbeatClient } from '../../producers/sdk/backbeat-client.js';
 import { createHttpTransport } from '../../producers/sdk/http.transport.js';
 import { createTrafficSender } from '../../producers/simulator/traffic.sender.js';
 import type { AnySimEvent } from '../../producers/simulator/simulator.types.js';
-import { validEvents } from '../../test/fixtures/events.fixture.js';
+import { validEvents } from '../../schemas/catalogue/event-examples.js';
 import { bySize, type BenchContext, type BenchOutput, type Benchmark } from '../lib/context.js';
 import { percentile } from '../lib/stats.js';
 import {

@@ -10,7 +10,7 @@ import {
   PROJECTION_NAMES,
   type ProjectionName,
 } from '../../processors/host/projection-registry.js';
-import { projectionProgress } from '../../test/helpers/platform.helper.js';
+import { projectionProgress } from '../../processors/host/projection-progress.js';
 import type { BenchStack } from './stack.js';
 import { spawnNode, waitHttpOk, type Proc } from './procs.js';
 
@@ -144,7 +144,11 @@ export async function progressOf(
   s: BenchStack,
   names: readonly ProjectionName[] = PROJECTION_NAMES,
 ): Promise<Progress> {
-  return projectionProgress(s.config, { redis: s.redis, clickhouse: s.clickhouse }, names);
+  return projectionProgress(
+    s.config.kafka,
+    { redis: s.redis, clickhouse: s.clickhouse.client },
+    names,
+  );
 }
 
 /**

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig, type AppConfig } from '../../common/config/app.config.js';
-import { migrate } from '../../infra/clickhouse/migrate.js';
+import { migrate } from '../../sinks/clickhouse/migrate.js';
 import { createStack, type Stack } from '../../infra/stack/stack.js';
 import { openClickHouse, type ClickHouseHandle } from '../../sinks/clickhouse/clickhouse.client.js';
 import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
@@ -19,7 +19,7 @@ import {
   type EventCatalogue,
 } from '../../schemas/catalogue/event-catalogue.js';
 import { stopAll } from './procs.js';
-import { privateStackEnv } from '../../test/helpers/platform.helper.js';
+import { privateStackEnv } from '../../infra/stack/private-stack-env.js';
 import { createAvroCodec, type AvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';
 

@@ -9,9 +9,9 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '../../common/config/app.config.js';
 import { verifyToken } from '../../api/app/auth/api-token.js';
 import { publicTrack } from '../../api/routes/tracks/tracks.route.js';
-import { createCatalogueReader } from '../../processors/catalogue/catalogue.reader.js';
-import { createPlayCountsReader } from '../../processors/play-counts/play-counts.reader.js';
-import { createUserStateReader } from '../../processors/user-state/user-state.reader.js';
+import { createCatalogueReader } from '../../read-models/catalogue/catalogue.reader.js';
+import { createPlayCountsReader } from '../../read-models/play-counts/play-counts.reader.js';
+import { createUserStateReader } from '../../read-models/user-state/user-state.reader.js';
 
 const port = Number(process.argv[2]);
 if (!Number.isInteger(port) || port <= 0) {

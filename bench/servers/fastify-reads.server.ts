@@ -14,12 +14,12 @@ import { createHttpMetrics, createMetricsRegistry } from '../../common/metrics/m
 import { verifyToken } from '../../api/app/auth/api-token.js';
 import { requestIdOf } from '../../api/app/http-observability.js';
 import { problemBody } from '../../common/http/problem.js';
-import { MAX_LIMIT } from '../../processors/user-state/user-state.cursor.js';
+import { MAX_LIMIT } from '../../read-models/user-state/user-state.cursor.js';
 import { publicTrack } from '../../api/routes/tracks/tracks.route.js';
 import { cacheControl, etagMatches, weakEtag } from '../../api/routes/tracks/public-read.http.js';
-import { createCatalogueReader } from '../../processors/catalogue/catalogue.reader.js';
-import { createPlayCountsReader } from '../../processors/play-counts/play-counts.reader.js';
-import { createUserStateReader } from '../../processors/user-state/user-state.reader.js';
+import { createCatalogueReader } from '../../read-models/catalogue/catalogue.reader.js';
+import { createPlayCountsReader } from '../../read-models/play-counts/play-counts.reader.js';
+import { createUserStateReader } from '../../read-models/user-state/user-state.reader.js';
 
 const port = Number(process.argv[2]);
 if (!Number.isInteger(port) || port <= 0) {

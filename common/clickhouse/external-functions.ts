@@ -2,7 +2,7 @@
  * What analyst SQL may name, as allow lists: everything else is refused. ClickHouse adds table
  * functions every release (file, filesystem, url, s3, executable, eval, ...), so a deny list of
  * them cannot be kept safe; these lists name what is allowed, and a test
- * (infra/clickhouse/chdb-server.int.test.ts, "classifies every table function") fails when the
+ * (services/chdb-server/chdb-server.int.test.ts, "classifies every table function") fails when the
  * engine lists a table function that is in neither ANALYST_TABLE_FUNCTIONS nor
  * REVIEWED_REFUSED_TABLE_FUNCTIONS, so a new ClickHouse version cannot add one unreviewed.
  *

@@ -22,3 +22,37 @@ export class ConfigError extends BackbeatError {
     this.problems = problems;
   }
 }
+
+/**
+ * JavaScript's own programming errors: a bug in our code, never a failing dependency. Retrying
+ * runs the same code on the same input again, so these are never retried (as kafkajs does).
+ */
+const PROGRAMMING_ERRORS: readonly (new (...a: never[]) => Error)[] = [
+  TypeError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  EvalError,
+  URIError,
+];
+
+export function isProgrammingError(err: unknown): boolean {
+  return PROGRAMMING_ERRORS.some((E) => err instanceof E);
+}
+
+/**
+ * Whether retrying the operation that threw `err` may succeed: a BackbeatError says so itself;
+ * a programming error never; any other error (a library's connection or I/O error that was not
+ * wrapped) is taken as a failing dependency and retried with backoff.
+ */
+export function isRetriable(err: unknown): boolean {
+  if (err instanceof BackbeatError) return err.retriable;
+  return !isProgrammingError(err);
+}
+
+/** An invariant of our own code does not hold (a bug); never retried. */
+export class InternalError extends BackbeatError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super('INTERNAL', message, { retriable: false, ...opts });
+  }
+}

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaConfig, StackConfig } from '../../common/config/app.config.js';
-import type { ServiceSpec } from '../stack/process-supervisor.js';
+import type { ServiceSpec } from '../../common/process/process-supervisor.js';
 
 /**
  * Apache Kafka 4 in KRaft combined mode (one broker + controller), run from the jars that

@@ -12,7 +12,7 @@ import { listen } from '../../common/http/http-server.js';
 import { createOpsRouter } from '../../common/http/ops.router.js';
 import { createLogger } from '../../common/logging/logger.js';
 import { createMetricsRegistry } from '../../common/metrics/metrics.js';
-import { installShutdown } from '../../processors/host/process-shutdown.js';
+import { installShutdown } from '../../context/process-shutdown.js';
 import { formatReport } from '../stack/stack.js';
 import { startPlatform, type TrafficOptions } from './platform.js';
 

@@ -9,7 +9,7 @@ import { createRdkafkaProducer } from '../../common/kafka/rdkafka-producer.js';
 import type { Logger } from '../../common/logging/logger.js';
 import { createAnalystClickHouse } from '../../api/app/analyst-clickhouse.js';
 import { createApiApp } from '../../api/app/api.app.js';
-import { createCatalogueReader } from '../../processors/catalogue/catalogue.reader.js';
+import { createCatalogueReader } from '../../read-models/catalogue/catalogue.reader.js';
 import { startProcessorHost } from '../../processors/host/processor-host.js';
 import { projectionProgress } from '../../processors/host/projection-progress.js';
 import { createStallDetector } from '../../processors/host/stall-detector.js';
@@ -17,16 +17,16 @@ import {
   PROJECTION_NAMES,
   type ProjectionName,
 } from '../../processors/host/projection-registry.js';
-import { createPlayCountsReader } from '../../processors/play-counts/play-counts.reader.js';
+import { createPlayCountsReader } from '../../read-models/play-counts/play-counts.reader.js';
 import { DLQ_TOPIC } from '../../processors/runtime/dead-letter.js';
-import { createUserStateReader } from '../../processors/user-state/user-state.reader.js';
+import { createUserStateReader } from '../../read-models/user-state/user-state.reader.js';
 import { startGateway } from '../../producers/gateway/gateway.runtime.js';
 import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
 import { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';
 import { openClickHouse } from '../../sinks/clickhouse/clickhouse.client.js';
-import { migrate } from '../clickhouse/migrate.js';
+import { migrate } from '../../sinks/clickhouse/migrate.js';
 import { createStack, type Stack } from '../stack/stack.js';
 
 export interface TrafficOptions {

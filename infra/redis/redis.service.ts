@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { RedisConfig, StackConfig } from '../../common/config/app.config.js';
-import type { ServiceSpec } from '../stack/process-supervisor.js';
+import type { ServiceSpec } from '../../common/process/process-supervisor.js';
 
 /** Debian's redis-server on a private port and data folder, with an append-only file. */
 export function redisService(config: { redis: RedisConfig; stack: StackConfig }): ServiceSpec {

@@ -1,5 +1,5 @@
 /**
- * Applies the ClickHouse migrations (infra/clickhouse/migrations) that are not applied yet, and
+ * Applies the ClickHouse migrations (sinks/clickhouse/migrations) that are not applied yet, and
  * prints each one it applied; idempotent (a second run applies nothing). For deployments whose
  * roles run as separate processes: each role checks at start-up that the schema version it
  * needs is there (sinks/clickhouse/schema-version.ts) and waits for it.
@@ -10,7 +10,7 @@
 import { loadConfig } from '../../common/config/app.config.js';
 import { ConfigError } from '../../common/errors/backbeat.error.js';
 import { openClickHouse, type ClickHouseHandle } from '../../sinks/clickhouse/clickhouse.client.js';
-import { migrate, readMigrations } from '../clickhouse/migrate.js';
+import { migrate, readMigrations } from '../../sinks/clickhouse/migrate.js';
 
 /** The URL without credentials or query, for messages. */
 function safeUrl(url: string): string {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig, repoRoot } from '../../common/config/app.config.js';
 import { createStack } from './stack.js';
-import { portOpen } from './process-supervisor.js';
+import { portOpen } from '../../common/process/process-supervisor.js';
 
 // A second, private stack: its own data folder and ports, beside the test run's stack.
 const dataDir = mkdtempSync(path.join(tmpdir(), 'bb-stack-'));

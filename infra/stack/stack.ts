@@ -1,9 +1,13 @@
 import type { AppConfig } from '../../common/config/app.config.js';
-import { chdbServerService } from '../clickhouse/chdb-server.service.js';
+import { chdbServerService } from '../../services/chdb-server/chdb-server.service.js';
 import { kafkaService } from '../kafka/kafka.service.js';
 import { redisService } from '../redis/redis.service.js';
-import { registryService } from '../../schemas/registry/registry.service.js';
-import { createSupervisor, type ServiceSpec, type ServiceStatus } from './process-supervisor.js';
+import { registryService } from '../../services/schema-registry/registry.service.js';
+import {
+  createSupervisor,
+  type ServiceSpec,
+  type ServiceStatus,
+} from '../../common/process/process-supervisor.js';
 
 export interface StackReport {
   services: (ServiceStatus & { address: string; managed: boolean; detail?: string })[];

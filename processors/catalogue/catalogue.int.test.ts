@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createMemoryRedis } from '../../sinks/redis/redis-ops.memory.js';
-import { redisNamespace } from '../../sinks/redis/redis-projection.sink.js';
+import { redisNamespace } from '../../sinks/redis/redis-generation.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
-import { NOW, redisHarness, upload } from '../play-counts/play-counts.test-helpers.js';
+import { NOW, redisHarness, upload } from '../../test/helpers/play-counts.helper.js';
 import { catalogueProjection } from './catalogue.projection.js';
-import { createCatalogueReader } from './catalogue.reader.js';
+import { createCatalogueReader } from '../../read-models/catalogue/catalogue.reader.js';
 
 let redis: Redis;
 const cleanups: (() => Promise<void>)[] = [];

@@ -1,7 +1,12 @@
 import type { TrackUploadEvent } from '../../schemas/generated/events.types.js';
 import type { RedisOp, RedisPlan } from '../../sinks/redis/redis-ops.js';
 import type { Outcome, Projection } from '../runtime/processor.types.js';
-import { CATALOGUE, DOC_FIELD, catalogueKeys as K, type CatalogueTrack } from './catalogue.keys.js';
+import {
+  CATALOGUE,
+  DOC_FIELD,
+  catalogueKeys as K,
+  type CatalogueTrack,
+} from '../../read-models/catalogue/catalogue.keys.js';
 
 const nonEmpty = (s: unknown): s is string => typeof s === 'string' && s.trim().length > 0;
 const isBps = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0;

@@ -2,10 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readLww } from '../../sinks/redis/redis-ops.js';
 import { createMemoryRedis } from '../../sinks/redis/redis-ops.memory.js';
-import { validEvents } from '../../test/fixtures/events.fixture.js';
+import { validEvents } from '../../schemas/catalogue/event-examples.js';
 import type { AnyEnvelope } from '../runtime/processor.types.js';
-import { DOC_FIELD, catalogueKeys as K, type CatalogueTrack } from './catalogue.keys.js';
-import { NOW, upload } from '../play-counts/play-counts.test-helpers.js';
+import {
+  DOC_FIELD,
+  catalogueKeys as K,
+  type CatalogueTrack,
+} from '../../read-models/catalogue/catalogue.keys.js';
+import { NOW, upload } from '../../test/helpers/play-counts.helper.js';
 import { catalogueProjection } from './catalogue.projection.js';
 
 const fx = validEvents(NOW)['track-upload'];

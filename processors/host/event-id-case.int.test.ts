@@ -13,22 +13,23 @@ import { Registry } from 'prom-client';
 import type { AppConfig } from '../../common/config/app.config.js';
 import { uuidv7 } from '../../common/ids/uuidv7.js';
 import { createLogger } from '../../common/logging/logger.js';
-import { migrate } from '../../infra/clickhouse/migrate.js';
+import { migrate } from '../../sinks/clickhouse/migrate.js';
 import { openClickHouse, type ClickHouseHandle } from '../../sinks/clickhouse/clickhouse.client.js';
 import { createClickHouseRowsSink } from '../../sinks/clickhouse/clickhouse-rows.sink.js';
 import { createRedisProjectionSink } from '../../sinks/redis/redis-projection.sink.js';
-import { validEvents } from '../../test/fixtures/events.fixture.js';
+import { validEvents } from '../../schemas/catalogue/event-examples.js';
 import { eventually } from '../../test/helpers/kafka.helper.js';
 import { openPlaybackTopic } from '../../test/helpers/playback-topic.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { playCountsProjection } from '../play-counts/play-counts.projection.js';
-import { createPlayCountsReader } from '../play-counts/play-counts.reader.js';
+import { createPlayCountsReader } from '../../read-models/play-counts/play-counts.reader.js';
 import { archivePartitionOf, rawArchiveProjection } from '../raw-archive/raw-archive.projection.js';
 import { createPartitionConsumer } from '../runtime/partition-consumer.js';
 import { createProcessor, type Processor } from '../runtime/processor.runtime.js';
-import type { Projection, ProjectionSink } from '../runtime/processor.types.js';
+import type { Projection } from '../runtime/processor.types.js';
+import type { ProjectionSink } from '../../sinks/contract/projection-sink.types.js';
 import { userStateProjection } from '../user-state/user-state.projection.js';
-import { createUserStateReader } from '../user-state/user-state.reader.js';
+import { createUserStateReader } from '../../read-models/user-state/user-state.reader.js';
 
 describe('event_id letter case through Kafka', () => {
   let config: AppConfig;

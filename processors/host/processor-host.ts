@@ -4,7 +4,7 @@ import type { RdkafkaProducer } from '../../common/kafka/rdkafka-producer.js';
 import type { Logger } from '../../common/logging/logger.js';
 import type { EventCatalogue, EventTypeSpec } from '../../schemas/catalogue/event-catalogue.js';
 import type { AvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
-import { currentGeneration } from '../../sinks/redis/redis-projection.sink.js';
+import { currentGeneration } from '../../sinks/redis/redis-generation.js';
 import { createDeadLetterWriter } from '../runtime/dead-letter.js';
 import { createPartitionConsumer } from '../runtime/partition-consumer.js';
 import { createProcessor, type Processor } from '../runtime/processor.runtime.js';

@@ -10,7 +10,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot, type AppConfig } from '../../common/config/app.config.js';
-import { migrate } from '../../infra/clickhouse/migrate.js';
+import { migrate } from '../../sinks/clickhouse/migrate.js';
 import { openClickHouse } from '../../sinks/clickhouse/clickhouse.client.js';
 import { eventually } from '../../test/helpers/kafka.helper.js';
 import { runSimulator, spawnTs } from '../../test/helpers/platform.helper.js';

@@ -24,7 +24,7 @@ import { createRegistryClient } from '../../schemas/registry/registry.client.js'
 import { openClickHouse } from '../../sinks/clickhouse/clickhouse.client.js';
 import { assertSchemaVersion } from '../../sinks/clickhouse/schema-version.js';
 import { DLQ_TOPIC } from '../runtime/dead-letter.js';
-import { installShutdown } from './process-shutdown.js';
+import { installShutdown } from '../../context/process-shutdown.js';
 import { startProcessorHost } from './processor-host.js';
 import { createStallDetector, type StallDetector } from './stall-detector.js';
 import {
@@ -32,7 +32,7 @@ import {
   StartupAbortedError,
   startupReadiness,
   waitForDependency,
-} from './startup-wait.js';
+} from '../../context/startup-wait.js';
 
 function parseFlags(argv: string[]): { instance?: string } {
   const out: { instance?: string } = {};

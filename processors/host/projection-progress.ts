@@ -3,8 +3,8 @@ import type { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaConfig } from '../../common/config/app.config.js';
 import { loadEventCatalogue, type EventTypeSpec } from '../../schemas/catalogue/event-catalogue.js';
-import { currentGeneration } from '../../sinks/redis/redis-projection.sink.js';
-import { partitionKey } from '../runtime/processor.types.js';
+import { currentGeneration } from '../../sinks/redis/redis-generation.js';
+import { partitionKey } from '../../sinks/contract/projection-sink.types.js';
 import { PROJECTIONS, type ProjectionName } from './projection-registry.js';
 
 /**

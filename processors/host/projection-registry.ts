@@ -6,7 +6,8 @@ import { createRedisProjectionSink } from '../../sinks/redis/redis-projection.si
 import { catalogueProjection } from '../catalogue/catalogue.projection.js';
 import { playCountsProjection } from '../play-counts/play-counts.projection.js';
 import { archivePartitionOf, rawArchiveProjection } from '../raw-archive/raw-archive.projection.js';
-import type { Projection, ProjectionSink } from '../runtime/processor.types.js';
+import type { Projection } from '../runtime/processor.types.js';
+import type { ProjectionSink } from '../../sinks/contract/projection-sink.types.js';
 import { userStateProjection } from '../user-state/user-state.projection.js';
 
 export const PROJECTION_NAMES = ['user-state', 'play-counts', 'catalogue', 'raw-archive'] as const;

@@ -13,10 +13,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
-import { createSupervisor } from '../../infra/stack/process-supervisor.js';
+import { createSupervisor } from '../../common/process/process-supervisor.js';
 import { redisService } from '../../infra/redis/redis.service.js';
 import type { GroundTruthManifest } from '../../producers/simulator/ground-truth.manifest.js';
-import { currentGeneration, redisNamespace } from '../../sinks/redis/redis-projection.sink.js';
+import { currentGeneration, redisNamespace } from '../../sinks/redis/redis-generation.js';
 import { eventually } from '../../test/helpers/kafka.helper.js';
 import { partitionAssignments, takenOverAt } from '../../test/helpers/processor-log.helper.js';
 import {
@@ -28,9 +28,9 @@ import {
   startPrivateStack,
   type PrivateStack,
 } from '../../test/helpers/platform.helper.js';
-import { createCatalogueReader } from '../catalogue/catalogue.reader.js';
-import { createPlayCountsReader } from '../play-counts/play-counts.reader.js';
-import { createUserStateReader } from '../user-state/user-state.reader.js';
+import { createCatalogueReader } from '../../read-models/catalogue/catalogue.reader.js';
+import { createPlayCountsReader } from '../../read-models/play-counts/play-counts.reader.js';
+import { createUserStateReader } from '../../read-models/user-state/user-state.reader.js';
 import { PROJECTION_NAMES } from './projection-registry.js';
 import { DLQ_TOPIC } from '../runtime/dead-letter.js';
 

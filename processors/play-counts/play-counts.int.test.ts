@@ -2,18 +2,22 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createMemoryRedis } from '../../sinks/redis/redis-ops.memory.js';
-import {
-  createRedisProjectionSink,
-  redisNamespace,
-  swapGeneration,
-} from '../../sinks/redis/redis-projection.sink.js';
+import { createRedisProjectionSink } from '../../sinks/redis/redis-projection.sink.js';
+import { redisNamespace, swapGeneration } from '../../sinks/redis/redis-generation.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { catalogueProjection } from '../catalogue/catalogue.projection.js';
-import { createCatalogueReader } from '../catalogue/catalogue.reader.js';
+import { createCatalogueReader } from '../../read-models/catalogue/catalogue.reader.js';
 import type { AnyEnvelope } from '../runtime/processor.types.js';
 import { playCountsProjection } from './play-counts.projection.js';
-import { createPlayCountsReader } from './play-counts.reader.js';
-import { NOW, redisHarness, skip, stream, streams, upload } from './play-counts.test-helpers.js';
+import { createPlayCountsReader } from '../../read-models/play-counts/play-counts.reader.js';
+import {
+  NOW,
+  redisHarness,
+  skip,
+  stream,
+  streams,
+  upload,
+} from '../../test/helpers/play-counts.helper.js';
 
 const DAY_MS = 86_400_000;
 let redis: Redis;

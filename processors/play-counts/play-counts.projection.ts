@@ -9,7 +9,7 @@ import {
   playCountsFields as F,
   playCountsKeys as K,
   utcDay,
-} from './play-counts.keys.js';
+} from '../../read-models/play-counts/play-counts.keys.js';
 
 /** Latest timestamp whose ISO form still has a 4-digit year (9999-12-31T23:59:59.999Z). */
 const MAX_TIME = 253_402_300_799_999;

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMemoryRedis } from '../../sinks/redis/redis-ops.memory.js';
-import { validEvents } from '../../test/fixtures/events.fixture.js';
+import { validEvents } from '../../schemas/catalogue/event-examples.js';
 import type { AnyEnvelope } from '../runtime/processor.types.js';
-import { dayRange, playCountsKeys as K, utcDay } from './play-counts.keys.js';
+import {
+  dayRange,
+  playCountsKeys as K,
+  utcDay,
+} from '../../read-models/play-counts/play-counts.keys.js';
 import { playCountsProjection } from './play-counts.projection.js';
-import { NOW, skip, stream } from './play-counts.test-helpers.js';
+import { NOW, skip, stream } from '../../test/helpers/play-counts.helper.js';
 
 const fx = validEvents(NOW);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { validEvents } from '../../test/fixtures/events.fixture.js';
+import { validEvents } from '../../schemas/catalogue/event-examples.js';
 import type { AnyEnvelope } from '../runtime/processor.types.js';
 import { chTime, rawArchiveProjection } from './raw-archive.projection.js';
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import type { EventTypeSpec } from '../../schemas/catalogue/event-catalogue.js';
-import { currentGeneration, swapGeneration } from '../../sinks/redis/redis-projection.sink.js';
+import { currentGeneration, swapGeneration } from '../../sinks/redis/redis-generation.js';
 import {
   startProjectionProcessor,
   type HostConfig,
@@ -14,7 +14,7 @@ import {
   type ProjectionEntry,
   type ProjectionName,
 } from '../host/projection-registry.js';
-import { partitionKey } from '../runtime/processor.types.js';
+import { partitionKey } from '../../sinks/contract/projection-sink.types.js';
 
 export interface RebuildProgress {
   projection: ProjectionName;

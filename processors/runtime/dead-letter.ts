@@ -1,5 +1,5 @@
 import type { RdkafkaProducer } from '../../common/kafka/rdkafka-producer.js';
-import type { Coordinates } from './processor.types.js';
+import type { Coordinates } from '../../sinks/contract/projection-sink.types.js';
 
 export const DLQ_TOPIC = 'backbeat.dlq';
 

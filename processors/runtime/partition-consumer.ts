@@ -1,7 +1,7 @@
 import Kafka from 'node-rdkafka';
 import { BackbeatError } from '../../common/errors/backbeat.error.js';
 import type { Logger } from '../../common/logging/logger.js';
-import { partitionKey } from './processor.types.js';
+import { partitionKey } from '../../sinks/contract/projection-sink.types.js';
 
 export interface RawMessage {
   topic: string;

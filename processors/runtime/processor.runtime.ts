@@ -5,17 +5,16 @@ import type { Logger } from '../../common/logging/logger.js';
 import type { EventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
 import type { AvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import type { EventTypeName } from '../../schemas/generated/events.types.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../../common/retry/backoff.js';
 import type { DeadLetter, DeadLetterWriter } from './dead-letter.js';
 import type { PartitionConsumer, RawMessage } from './partition-consumer.js';
+import { type AnyEnvelope, type Projection } from './processor.types.js';
 import {
   partitionKey,
-  type AnyEnvelope,
   type OffsetRange,
-  type Projection,
   type ProjectionSink,
   type Rejected,
-} from './processor.types.js';
+} from '../../sinks/contract/projection-sink.types.js';
 
 export interface ProcessorConfig {
   name: string;

@@ -3,11 +3,12 @@ import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { createLogger } from '../../common/logging/logger.js';
 import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
-import { validEvents } from '../../test/fixtures/events.fixture.js';
+import { validEvents } from '../../schemas/catalogue/event-examples.js';
 import type { DeadLetter } from './dead-letter.js';
 import type { PartitionConsumer, RawMessage } from './partition-consumer.js';
 import { createProcessor } from './processor.runtime.js';
-import type { ApplyHooks, OffsetRange, Projection } from './processor.types.js';
+import type { Projection } from './processor.types.js';
+import type { ApplyHooks, OffsetRange } from '../../sinks/contract/projection-sink.types.js';
 
 const catalogue = loadEventCatalogue();
 const TOPIC = catalogue.playback.topic;

@@ -1,11 +1,6 @@
 import type { EventTypeMap, EventTypeName } from '../../schemas/generated/events.types.js';
 
-/** Where a message came from. */
-export interface Coordinates {
-  topic: string;
-  partition: number;
-  offset: number;
-}
+import type { Coordinates } from '../../sinks/contract/projection-sink.types.js';
 
 /** A decoded event with its Kafka coordinates. */
 export interface Envelope<N extends EventTypeName = EventTypeName> extends Coordinates {
@@ -18,56 +13,6 @@ export type AnyEnvelope = { [N in EventTypeName]: Envelope<N> }[EventTypeName];
 
 /** Per-message outcome of a projection's pure planning step. */
 export type Outcome = { kind: 'ok' } | { kind: 'dlq'; reason: string };
-
-/** Offsets of one batch for one partition: the sink advances its stored offset to `to`. */
-export interface OffsetRange {
-  topic: string;
-  partition: number;
-  /** First offset of the batch in this partition. */
-  from: number;
-  /** Last offset of the batch in this partition. */
-  to: number;
-}
-
-export const partitionKey = (c: { topic: string; partition: number }) =>
-  `${c.topic}:${c.partition}`;
-
-/** A message the store refused for what it holds (never for an outage), with the store's reason. */
-export interface Rejected extends Coordinates {
-  reason: string;
-}
-
-/**
- * What a sink may call while it applies a batch: `reject` dead-letters the messages the store
- * refused (resolving once they are written), before the sink stores the batch's offsets.
- */
-export interface ApplyHooks {
-  reject?(rejected: readonly Rejected[]): Promise<void>;
-}
-
-/**
- * Where a projection's state lives. `apply` writes a planned batch and the offsets that
- * produced it atomically; it answers 'conflict' (and changes nothing) unless every partition's
- * batch starts right after that partition's stored offset (Backbeat's topics are neither
- * transactional nor compacted, so offsets are contiguous): a redelivery, another instance that
- * owns the partition now, or a rebuilt generation swapped in. The runtime then repositions the
- * partition from the stored offsets. A failing store throws a retriable error.
- */
-export interface ProjectionSink<Plan> {
-  name: string;
-  /** The last applied offset per partition key (`topic:partition`); absent = nothing applied. */
-  readOffsets(
-    partitions: readonly { topic: string; partition: number }[],
-  ): Promise<Map<string, number>>;
-  apply(
-    plan: Plan,
-    ranges: readonly OffsetRange[],
-    hooks?: ApplyHooks,
-  ): Promise<'applied' | 'conflict'>;
-  /** Removes every key/row and offset of this projection (rebuild). */
-  drop?(): Promise<void>;
-  close?(): Promise<void>;
-}
 
 /**
  * A projection: a pure function from a batch of events to a plan for its sink, plus a

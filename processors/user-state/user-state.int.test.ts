@@ -3,17 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { BackbeatError } from '../../common/errors/backbeat.error.js';
-import {
-  createRedisProjectionSink,
-  redisNamespace,
-  swapGeneration,
-} from '../../sinks/redis/redis-projection.sink.js';
+import { createRedisProjectionSink } from '../../sinks/redis/redis-projection.sink.js';
+import { redisNamespace, swapGeneration } from '../../sinks/redis/redis-generation.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import type { AnyEnvelope } from '../runtime/processor.types.js';
-import { userStateKeys as k } from './user-state.keys.js';
+import { userStateKeys as k } from '../../read-models/user-state/user-state.keys.js';
 import { userStateProjection } from './user-state.projection.js';
-import { createUserStateReader } from './user-state.reader.js';
-import { pid, userStateEvents } from './user-state.test-helpers.js';
+import { createUserStateReader } from '../../read-models/user-state/user-state.reader.js';
+import { pid, userStateEvents } from '../../test/helpers/user-state.helper.js';
 
 const T0 = Date.UTC(2026, 10, 24, 12);
 let redis: Redis;

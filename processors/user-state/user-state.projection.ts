@@ -19,7 +19,7 @@ import {
   type FollowKind,
   type StoredActivitySettings,
   type StoredDeviceState,
-} from './user-state.keys.js';
+} from '../../read-models/user-state/user-state.keys.js';
 
 type Planned = { ops: RedisOp[] } | { reason: string };
 

@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { createMemoryRedis, type MemoryRedis } from '../../sinks/redis/redis-ops.memory.js';
 import type { AnyEnvelope } from '../runtime/processor.types.js';
-import { decodeCursor, InvalidPageError } from './user-state.cursor.js';
-import { userStateKeys as k } from './user-state.keys.js';
+import { decodeCursor, InvalidPageError } from '../../read-models/user-state/user-state.cursor.js';
+import { userStateKeys as k } from '../../read-models/user-state/user-state.keys.js';
 import { userStateProjection } from './user-state.projection.js';
-import { createUserStateReaderOver, type UserStateReader } from './user-state.reader.js';
-import { memoryUserStateStore } from './user-state.store.js';
-import { pid, userStateEvents } from './user-state.test-helpers.js';
+import {
+  createUserStateReaderOver,
+  type UserStateReader,
+} from '../../read-models/user-state/user-state.reader.js';
+import { memoryUserStateStore } from '../../read-models/user-state/user-state.store.js';
+import { pid, userStateEvents } from '../../test/helpers/user-state.helper.js';
 
 const T0 = Date.UTC(2026, 10, 24, 12);
 let mem: MemoryRedis;

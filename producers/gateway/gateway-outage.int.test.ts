@@ -8,7 +8,7 @@ import { createLogger } from '../../common/logging/logger.js';
 import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
 import { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';
-import { validEvents } from '../../test/fixtures/events.fixture.js';
+import { validEvents } from '../../schemas/catalogue/event-examples.js';
 import { countIds, markTopics, postBatch } from '../../test/helpers/gateway.helper.js';
 import { startPrivateStack, type PrivateStack } from '../../test/helpers/platform.helper.js';
 import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';

@@ -5,7 +5,7 @@ import type { AppConfig } from '../../common/config/app.config.js';
 import { uuidv7 } from '../../common/ids/uuidv7.js';
 import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
 import type { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
-import { validEvents } from '../../test/fixtures/events.fixture.js';
+import { validEvents } from '../../schemas/catalogue/event-examples.js';
 import {
   countIds,
   markTopics,

@@ -11,7 +11,7 @@ import { listen } from '../../common/http/http-server.js';
 import { createLogger } from '../../common/logging/logger.js';
 import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
 import type { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
-import { validEvents } from '../../test/fixtures/events.fixture.js';
+import { validEvents } from '../../schemas/catalogue/event-examples.js';
 import { eventually } from '../../test/helpers/kafka.helper.js';
 import { startTestGateway } from '../../test/helpers/gateway.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';

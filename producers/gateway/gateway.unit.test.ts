@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { validEvents } from '../../test/fixtures/events.fixture.js';
+import { validEvents } from '../../schemas/catalogue/event-examples.js';
 import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
 import { createAdmission } from './admission.js';
 import { canonicalIds, ingestBatch } from './ingest.service.js';

@@ -14,7 +14,13 @@ import { KEEPALIVE_MAX_BYTES, createBackbeatClient } from './backbeat-client.js'
 import { batchBytes, itemBytes } from './delivery-queue.js';
 import { createFileStore } from './pending-file.store.js';
 import { TransportError } from './sdk.errors.js';
-import { CONTEXT, acceptAll, createFakeClock, playbackInput, settle } from './sdk.test-helpers.js';
+import {
+  CONTEXT,
+  acceptAll,
+  createFakeClock,
+  playbackInput,
+  settle,
+} from '../../test/helpers/sdk.helper.js';
 import type {
   DeliveryResult,
   DroppedResult,

@@ -16,7 +16,7 @@ import {
   revenueInput,
   settle,
   type Responder,
-} from './sdk.test-helpers.js';
+} from '../../test/helpers/sdk.helper.js';
 import type { DeliveryResult, DroppedResult, OutgoingEvent, SdkOptions } from './sdk.types.js';
 
 function setup(options: Partial<SdkOptions> = {}, random: () => number = () => 0.5) {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { createBackbeatClient } from './backbeat-client.js';
 import { createHttpTransport, eventsEndpoint, parseRetryAfter } from './http.transport.js';
 import { TransportError } from './sdk.errors.js';
-import { CONTEXT, createFakeClock, playbackInput, settle } from './sdk.test-helpers.js';
+import { CONTEXT, createFakeClock, playbackInput, settle } from '../../test/helpers/sdk.helper.js';
 import type { OutgoingEvent } from './sdk.types.js';
 
 const URL_BASE = 'https://ingest.example.test/';

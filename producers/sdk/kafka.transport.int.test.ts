@@ -14,7 +14,7 @@ import { useStack } from '../../test/helpers/stack.helper.js';
 import { createBackbeatClient } from './backbeat-client.js';
 import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { createKafkaTransport } from './kafka.transport.js';
-import { eventTopicEnds, readEventTopicsSince } from './sdk-kafka.test-helpers.js';
+import { eventTopicEnds, readEventTopicsSince } from '../../test/helpers/sdk-kafka.helper.js';
 import type { ClientContext, DeliveryResult, OutgoingEvent, Transport } from './sdk.types.js';
 
 let config: AppConfig;

@@ -28,7 +28,7 @@ import { useStack } from '../../test/helpers/stack.helper.js';
 import { startGateway } from '../gateway/gateway.runtime.js';
 import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import type * as Sdk from './index.js';
-import { eventTopicEnds, readEventTopicsSince } from './sdk-kafka.test-helpers.js';
+import { eventTopicEnds, readEventTopicsSince } from '../../test/helpers/sdk-kafka.helper.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const run = randomUUID().slice(0, 8);

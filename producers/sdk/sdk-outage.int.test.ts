@@ -24,7 +24,7 @@ import { createBackbeatClient } from './backbeat-client.js';
 import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { createHttpTransport } from './http.transport.js';
 import { createFileStore } from './pending-file.store.js';
-import { eventTopicEnds, readEventTopicsSince } from './sdk-kafka.test-helpers.js';
+import { eventTopicEnds, readEventTopicsSince } from '../../test/helpers/sdk-kafka.helper.js';
 import type { ClientContext, DeliveryResult, DroppedResult } from './sdk.types.js';
 
 const run = randomUUID().slice(0, 8);

@@ -4,7 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { gatewayOpenApi } from '../../producers/gateway/gateway.openapi.js';
-import { validEvents } from '../../test/fixtures/events.fixture.js';
+import { validEvents } from './event-examples.js';
 import { loadEventCatalogue, type EventTypeSpec } from './event-catalogue.js';
 import { eventJsonSchemas } from './event-json-schema.js';
 import { validateEvent } from './event-validation.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { validEvents } from '../../test/fixtures/events.fixture.js';
+import { validEvents } from './event-examples.js';
 import { EVENT_TYPE_NAMES, loadEventCatalogue } from './event-catalogue.js';
 import { STRING_CAPS, validateEvent } from './event-validation.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import avro from 'avsc';
-import { validEvents } from '../../test/fixtures/events.fixture.js';
+import { validEvents } from '../catalogue/event-examples.js';
 import { EVENT_TYPE_NAMES, loadEventCatalogue } from '../catalogue/event-catalogue.js';
 import {
   canonicalUuid,

@@ -4,7 +4,7 @@
  * cached in memory for the life of the client (concurrent calls share one request).
  */
 import { BackbeatError } from '../../common/errors/backbeat.error.js';
-import { basicHeader, type RegistryCredentials } from './registry.auth.js';
+import { basicHeader, type RegistryCredentials } from './registry-credentials.js';
 
 /** What Backbeat's Avro codec needs from a registry. */
 export interface SchemaRegistryClient {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { migrate } from '../../infra/clickhouse/migrate.js';
+import { migrate } from './migrate.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { openClickHouse, type ClickHouseHandle } from './clickhouse.client.js';
 import { createClickHouseRowsSink } from './clickhouse-rows.sink.js';

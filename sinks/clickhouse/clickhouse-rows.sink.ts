@@ -1,12 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { BackbeatError } from '../../common/errors/backbeat.error.js';
-import type {
-  ApplyHooks,
-  OffsetRange,
-  ProjectionSink,
-} from '../../processors/runtime/processor.types.js';
-import { partitionKey } from '../../processors/runtime/processor.types.js';
+import type { ApplyHooks, OffsetRange, ProjectionSink } from '../contract/projection-sink.types.js';
+import { partitionKey } from '../contract/projection-sink.types.js';
 import { classifyClickHouseError } from './clickhouse-errors.js';
 
 /** The most table partitions one insert may span: ClickHouse's max_partitions_per_insert_block default. */

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { migrate, readMigrations } from '../../infra/clickhouse/migrate.js';
+import { migrate, readMigrations } from './migrate.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { tempDir } from '../../test/helpers/temp-dir.helper.js';
 import { openClickHouse, openEmbeddedChdb, type ClickHouseHandle } from './clickhouse.client.js';

@@ -3,7 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 
 /**
  * The ClickHouse migrations this code needs, by version: the files of
- * infra/clickhouse/migrations (`NNNN_name.sql`). A unit test keeps this list equal to that
+ * sinks/clickhouse/migrations (`NNNN_name.sql`). A unit test keeps this list equal to that
  * folder, so a new migration must be named here too (processors may not import from infra).
  */
 export const REQUIRED_MIGRATIONS: readonly string[] = [

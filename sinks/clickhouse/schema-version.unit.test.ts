@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { readMigrations } from '../../infra/clickhouse/migrate.js';
+import { readMigrations } from './migrate.js';
 import {
   REQUIRED_MIGRATIONS,
   REQUIRED_SCHEMA_VERSION,

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import { BackbeatError } from '../../common/errors/backbeat.error.js';
-import type { OffsetRange, ProjectionSink } from '../../processors/runtime/processor.types.js';
-import { partitionKey } from '../../processors/runtime/processor.types.js';
+import type { OffsetRange, ProjectionSink } from '../contract/projection-sink.types.js';
+import { partitionKey } from '../contract/projection-sink.types.js';
 import type { RedisPlan } from './redis-ops.js';
+import { redisNamespace } from './redis-generation.js';
 import { APPLY_BATCH_LUA } from './redis-projection.script.js';
 
 export interface RedisSinkConfig {
@@ -11,12 +12,6 @@ export interface RedisSinkConfig {
   generation: number;
   /** How long an event_id is remembered for de-duplication, in seconds. */
   dedupTtlSeconds: number;
-}
-
-/** Where a projection generation keeps its keys, offsets and seen event ids. */
-export function redisNamespace(name: string, generation: number) {
-  const base = `bb:${name}:g${generation}`;
-  return { data: `${base}:d:`, offsets: `${base}:o:`, seen: `${base}:s:`, base };
 }
 
 /**
@@ -80,19 +75,4 @@ async function wrap<T>(f: () => Promise<T>): Promise<T> {
       cause: err,
     });
   }
-}
-
-/** The generation readers should use: `bb:<name>:current`, 1 until a rebuild swaps one in. */
-export async function currentGeneration(redis: Redis, name: string): Promise<number> {
-  const v = await redis.get(`bb:${name}:current`);
-  return v === null ? 1 : Number(v);
-}
-
-/** Points readers at another generation (the last step of a rebuild). */
-export async function swapGeneration(
-  redis: Redis,
-  name: string,
-  generation: number,
-): Promise<void> {
-  await redis.set(`bb:${name}:current`, String(generation));
 }

@@ -1,5 +1,5 @@
 import { loadConfig, type AppConfig } from '../../common/config/app.config.js';
-import { migrate } from '../../infra/clickhouse/migrate.js';
+import { migrate } from '../../sinks/clickhouse/migrate.js';
 import { createStack } from '../../infra/stack/stack.js';
 import { openClickHouse } from '../../sinks/clickhouse/clickhouse.client.js';
 

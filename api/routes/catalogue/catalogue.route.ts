@@ -2,8 +2,8 @@ import express, { type Router } from 'express';
 import type {
   CatalogueReader,
   CatalogueTrack,
-} from '../../../processors/catalogue/catalogue.reader.js';
-import type { PlayCountsReader } from '../../../processors/play-counts/play-counts.reader.js';
+} from '../../../read-models/catalogue/catalogue.reader.js';
+import type { PlayCountsReader } from '../../../read-models/play-counts/play-counts.reader.js';
 import {
   parseId,
   parseLimit,

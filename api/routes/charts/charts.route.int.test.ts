@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import {
-  NOW,
-  stream,
-  streams,
-  upload,
-} from '../../../processors/play-counts/play-counts.test-helpers.js';
+import { NOW, stream, streams, upload } from '../../../test/helpers/play-counts.helper.js';
 import { useStack } from '../../../test/helpers/stack.helper.js';
 import {
   assertBadParam,
@@ -14,7 +9,7 @@ import {
   get,
   projections,
   serve,
-} from '../tracks/public-read.test-helpers.js';
+} from '../../../test/helpers/public-read.helper.js';
 import { chartsOpenApi, createChartsRouter } from './charts.route.js';
 
 const check = contract(chartsOpenApi);

@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
-import type { CatalogueReader } from '../../../processors/catalogue/catalogue.reader.js';
-import { CHART_SIZE, GLOBAL } from '../../../processors/play-counts/play-counts.keys.js';
-import type { PlayCountsReader } from '../../../processors/play-counts/play-counts.reader.js';
+import type { CatalogueReader } from '../../../read-models/catalogue/catalogue.reader.js';
+import { CHART_SIZE, GLOBAL } from '../../../read-models/play-counts/play-counts.keys.js';
+import type { PlayCountsReader } from '../../../read-models/play-counts/play-counts.reader.js';
 import {
   parseDay,
   parseLimit,

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { assertProperty } from '../../../test/helpers/fuzz.helper.js';
 import { ANALYST_TABLE_FUNCTIONS } from '../../../common/clickhouse/external-functions.js';
 import { useStack } from '../../../test/helpers/stack.helper.js';
-import { startTestApi, type TestApi } from '../../app/api.test-helpers.js';
+import { startTestApi, type TestApi } from '../../../test/helpers/api.helper.js';
 
 // Generated analyst SQL against the real API and the stack's chDB server. Invariants: no 5xx,
 // the API stays up, the row and time limits hold, and no table function off the allow list

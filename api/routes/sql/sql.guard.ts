@@ -1,4 +1,4 @@
-import { tokens, type Token } from '../../../infra/clickhouse/clickhouse-sql.js';
+import { tokens, type Token } from '../../../common/clickhouse/clickhouse-sql.js';
 import { EXTERNAL_FUNCTIONS } from '../../../common/clickhouse/external-functions.js';
 
 /**

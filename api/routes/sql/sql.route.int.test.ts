@@ -6,7 +6,7 @@ import { repoRoot } from '../../../common/config/app.config.js';
 import { runTs } from '../../../test/helpers/platform.helper.js';
 import { useStack } from '../../../test/helpers/stack.helper.js';
 import { renderAnalystUserSql } from '../../app/analyst-user.js';
-import { scenario, startTestApi, type TestApi } from '../../app/api.test-helpers.js';
+import { scenario, startTestApi, type TestApi } from '../../../test/helpers/api.helper.js';
 import { AnalystSqlError, runAnalystQuery } from './sql.executor.js';
 
 const MAX_ROWS = 1000;

@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import {
-  NOW,
-  skip,
-  stream,
-  streams,
-  upload,
-} from '../../../processors/play-counts/play-counts.test-helpers.js';
+import { NOW, skip, stream, streams, upload } from '../../../test/helpers/play-counts.helper.js';
 import { useStack } from '../../../test/helpers/stack.helper.js';
 import {
   assertBadParam,
@@ -16,7 +10,7 @@ import {
   projections,
   serve,
   type Answer,
-} from './public-read.test-helpers.js';
+} from '../../../test/helpers/public-read.helper.js';
 import { createTracksRouter, tracksOpenApi } from './tracks.route.js';
 
 const DAY_MS = 86_400_000;

@@ -2,9 +2,9 @@ import express, { type Router } from 'express';
 import type {
   CatalogueReader,
   CatalogueTrack,
-} from '../../../processors/catalogue/catalogue.reader.js';
-import type { PlayCountsReader } from '../../../processors/play-counts/play-counts.reader.js';
-import { utcDay } from '../../../processors/play-counts/play-counts.keys.js';
+} from '../../../read-models/catalogue/catalogue.reader.js';
+import type { PlayCountsReader } from '../../../read-models/play-counts/play-counts.reader.js';
+import { utcDay } from '../../../read-models/play-counts/play-counts.keys.js';
 import {
   parseDay,
   parseId,

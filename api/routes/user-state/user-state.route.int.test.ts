@@ -6,11 +6,11 @@ import { Redis } from 'ioredis';
 import { listen } from '../../../common/http/http-server.js';
 import type { AnyEnvelope } from '../../../processors/runtime/processor.types.js';
 import { userStateProjection } from '../../../processors/user-state/user-state.projection.js';
-import { createUserStateReader } from '../../../processors/user-state/user-state.reader.js';
-import { pid, userStateEvents } from '../../../processors/user-state/user-state.test-helpers.js';
+import { createUserStateReader } from '../../../read-models/user-state/user-state.reader.js';
+import { pid, userStateEvents } from '../../../test/helpers/user-state.helper.js';
 import { createRedisProjectionSink } from '../../../sinks/redis/redis-projection.sink.js';
 import { useStack } from '../../../test/helpers/stack.helper.js';
-import { checkSchema, responseSchema } from './user-state.contract.test-helpers.js';
+import { checkSchema, responseSchema } from '../../../test/helpers/user-state-contract.helper.js';
 import {
   createUserStateRouter,
   defaultUserStateRouteConfig,

@@ -12,9 +12,9 @@ import {
   InvalidPageError,
   MAX_LIMIT,
   type PageRequest,
-} from '../../../processors/user-state/user-state.cursor.js';
-import { FOLLOW_KINDS, type FollowKind } from '../../../processors/user-state/user-state.keys.js';
-import type { UserStateReader } from '../../../processors/user-state/user-state.reader.js';
+} from '../../../read-models/user-state/user-state.cursor.js';
+import { FOLLOW_KINDS, type FollowKind } from '../../../read-models/user-state/user-state.keys.js';
+import type { UserStateReader } from '../../../read-models/user-state/user-state.reader.js';
 
 export { userStateOpenApi } from './user-state.openapi.js';
 
