@@ -1,4 +1,5 @@
 import type { Logger } from '../common/logging/logger.js';
+import { BackbeatError } from '../common/errors/backbeat.error.js';
 import { backoffDelay } from '../common/retry/backoff.js';
 
 /**
@@ -22,18 +23,21 @@ export function startupReadiness(state: StartupState) {
     name: 'startup',
     check: async () => {
       if (state.started) return;
-      throw new Error(
+      throw new BackbeatError(
+        'STARTING',
         state.waitingFor
           ? `waiting for ${state.waitingFor}: ${state.lastError ?? 'not reachable yet'}`
           : 'starting',
+        { retriable: true },
       );
     },
   };
 }
 
-export class StartupAbortedError extends Error {
+/** The process was asked to stop while it waited for a dependency (exit 0, not a failure). */
+export class StartupAbortedError extends BackbeatError {
   constructor() {
-    super('stopped while starting');
+    super('STARTUP_ABORTED', 'stopped while starting');
   }
 }
 
@@ -82,7 +86,11 @@ export async function waitForDependency<T>(
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    const t = setTimeout(
+      () =>
+        reject(new BackbeatError('NO_ANSWER', `no answer within ${ms} ms`, { retriable: true })),
+      ms,
+    );
     p.then(
       (v) => (clearTimeout(t), resolve(v)),
       (e) => (clearTimeout(t), reject(e)),

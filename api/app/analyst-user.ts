@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { quoteIdentifier, quoteString } from '../../common/clickhouse/clickhouse-sql.js';
+import { InternalError } from '../../common/errors/backbeat.error.js';
 
 export const ANALYST_USER_SQL = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -53,7 +54,9 @@ export function renderAnalystUserSql(
       st.replace(/\{\{(\w+)\}\}/g, (_m, name: string) => {
         const v = values[name];
         if (v === undefined)
-          throw new Error(`unknown placeholder {{${name}}} in ${path.basename(ANALYST_USER_SQL)}`);
+          throw new InternalError(
+            `unknown placeholder {{${name}}} in ${path.basename(ANALYST_USER_SQL)}`,
+          );
         return v;
       }),
     );

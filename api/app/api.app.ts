@@ -21,7 +21,7 @@ import {
 } from '../routes/user-state/user-state.route.js';
 import { buildApiOpenApi } from './api.openapi.js';
 import { requireToken } from './auth/auth.middleware.js';
-import { httpObservability } from './http-observability.js';
+import { httpObservability } from '../../common/http/http-observability.js';
 import { methodGuard } from './method-guard.js';
 
 export interface ApiAppConfig {

@@ -1,4 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
+import { InternalError } from '../../common/errors/backbeat.error.js';
+import { PROBLEM_SCHEMA, problemResponse as problem } from '../../common/http/problem.openapi.js';
 
 /** What a feature route contributes: its paths and the component schemas they reference. */
 export interface OpenApiFragment {
@@ -15,31 +17,12 @@ type Operation = {
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: ref('Problem') } },
-});
 
 /** Paths behind a token, and the security scheme that guards them (mounted by the skeleton). */
 export const PROTECTED_PREFIXES = [
   { prefix: '/v1/me', scheme: 'userToken', role: 'user' },
   { prefix: '/v1/sql', scheme: 'analystToken', role: 'analyst' },
 ] as const;
-
-/** The problem schema of every error answer; the skeleton owns it (fragments may repeat it). */
-const PROBLEM_SCHEMA = {
-  type: 'object',
-  description: 'RFC 9457 problem details: every error of the API is answered this way.',
-  required: ['type', 'title', 'status', 'code'],
-  properties: {
-    type: { type: 'string', description: 'https://backbeat.dev/problems/<code>' },
-    title: { type: 'string' },
-    status: { type: 'integer', minimum: 400, maximum: 599 },
-    code: { type: 'string', description: 'Stable, machine-readable error code' },
-    detail: { type: 'string' },
-    parameter: { type: 'string', description: 'The invalid parameter (400 only).' },
-  },
-};
 
 const bearer = (description: string) => ({
   type: 'http',
@@ -141,6 +124,7 @@ export function buildApiOpenApi(
   opts: { serverUrl: string; version?: string },
 ) {
   const paths: Record<string, Record<string, unknown>> = structuredClone(opsPaths);
+  // The skeleton owns the problem schema (common/http); a fragment's own copy is ignored.
   const schemas: Record<string, unknown> = { Problem: PROBLEM_SCHEMA, ...opsSchemas };
   const owners = new Map<string, string>(Object.keys(schemas).map((k) => [k, 'api']));
   const otherComponents: Record<string, Record<string, unknown>> = {};
@@ -150,7 +134,9 @@ export function buildApiOpenApi(
       const target = (paths[p] ??= {});
       for (const [method, op] of Object.entries(structuredClone(item))) {
         if (method in target)
-          throw new Error(`OpenAPI: ${method.toUpperCase()} ${p} is defined twice (${feature})`);
+          throw new InternalError(
+            `OpenAPI: ${method.toUpperCase()} ${p} is defined twice (${feature})`,
+          );
         target[method] = METHODS.includes(method) ? withCrossCutting(p, op as Operation) : op;
       }
     }
@@ -160,7 +146,7 @@ export function buildApiOpenApi(
         const key = `${kind}/${name}`;
         if (kind === 'schemas' && name === 'Problem') continue;
         if (name in bucket && !isDeepStrictEqual(bucket[name], def))
-          throw new Error(
+          throw new InternalError(
             `OpenAPI: components/${key} differs between ${owners.get(key) ?? 'api'} and ${feature}`,
           );
         bucket[name] = structuredClone(def);
@@ -207,7 +193,7 @@ export function buildApiOpenApi(
     },
   };
   const dangling = danglingRefs(doc);
-  if (dangling.length) throw new Error(`OpenAPI: unresolved $ref ${dangling.join(', ')}`);
+  if (dangling.length) throw new InternalError(`OpenAPI: unresolved $ref ${dangling.join(', ')}`);
   return doc;
 }
 

@@ -11,6 +11,7 @@ import { mintToken } from '../../api/app/auth/api-token.js';
 import { bySize, type BenchContext, type BenchOutput, type Benchmark } from '../lib/context.js';
 import { startApiProc } from '../lib/services.js';
 import { startBenchStack } from '../lib/stack.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 export const TOP_TRACKS_SQL = `SELECT market, track_id, count() AS streams
 FROM plays
@@ -60,7 +61,8 @@ async function sql(
   };
   const ms = performance.now() - t0;
   if (res.status !== 200)
-    throw new Error(
+    throw new BackbeatError(
+      'BENCH_REQUESTS_FAILED',
       `POST /v1/sql answered ${res.status}: ${body.detail ?? JSON.stringify(body).slice(0, 300)}`,
     );
   return { ms, rows: body.rows ?? 0, server_s: body.statistics?.elapsed ?? NaN };

@@ -20,6 +20,7 @@ import { timeBar } from '../lib/progress.js';
 import { startApiProc, startProcessorProcs, waitAllApplied } from '../lib/services.js';
 import { startBenchStack } from '../lib/stack.js';
 import { prefill } from './processors.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 const READ_PROJECTIONS: ProjectionName[] = ['user-state', 'play-counts', 'catalogue'];
 
@@ -52,7 +53,7 @@ export const apiReads: Benchmark = {
         );
       const tracks = meta.tracks;
       if (!tokens.length || !tracks.length)
-        throw new Error('the workload has no users or tracks to read');
+        throw new BackbeatError('BENCH_NO_WORKLOAD', 'the workload has no users or tracks to read');
       let i = 0;
       const requests = [
         {
@@ -101,7 +102,10 @@ export const apiReads: Benchmark = {
         await r1.arrayBuffer();
         await r2.arrayBuffer();
         if (r1.status !== 200 || r2.status !== 200)
-          throw new Error(`${url} answered ${r1.status} and ${r2.status} to the hot reads`);
+          throw new BackbeatError(
+            'BENCH_REQUESTS_FAILED',
+            `${url} answered ${r1.status} and ${r2.status} to the hot reads`,
+          );
       }
       // Warm-up (JIT, connections) for both.
       const warm = ctx.size === 'quick' ? 1 : 3;
@@ -113,7 +117,8 @@ export const apiReads: Benchmark = {
       const runs: Run[] = [];
       const check = (what: string, r: LoadResult) => {
         if (r.non2xx + r.errors + r.timeouts > r.requests * 0.001)
-          throw new Error(
+          throw new BackbeatError(
+            'BENCH_REQUESTS_FAILED',
             `${what}: ${r.non2xx} non-2xx, ${r.errors} errors and ${r.timeouts} unanswered of ${r.requests}: ${JSON.stringify(r.status)}`,
           );
       };

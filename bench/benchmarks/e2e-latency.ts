@@ -13,7 +13,10 @@ import { uuidv7 } from '../../common/ids/uuidv7.js';
 import { mintToken } from '../../api/app/auth/api-token.js';
 import { createBackbeatClient } from '../../producers/sdk/backbeat-client.js';
 import { createHttpTransport } from '../../producers/sdk/http.transport.js';
-import { createTrafficSender } from '../../producers/simulator/traffic.sender.js';
+import {
+  createTrafficSender,
+  withoutUserEnvelope,
+} from '../../producers/simulator/traffic.sender.js';
 import type { AnySimEvent } from '../../producers/simulator/simulator.types.js';
 import { validEvents } from '../../schemas/catalogue/event-examples.js';
 import { bySize, type BenchContext, type BenchOutput, type Benchmark } from '../lib/context.js';
@@ -29,6 +32,7 @@ import {
 import { startBenchStack, type BenchStack } from '../lib/stack.js';
 import { ensureWorkload, readSimEvents } from '../lib/workload.js';
 import { PROJECTION_NAMES } from '../../processors/host/projection-registry.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 const GATEWAY_MAX_BATCH = 500;
 
@@ -149,17 +153,7 @@ async function probe(
   while (performance.now() < end) {
     const playbackId = randomUUID();
     k++;
-    const {
-      event_id: _e,
-      received_time: _r,
-      user_id: _u,
-      device_id: _d,
-      market: _m,
-      product: _p,
-      platform: _pl,
-      client_version: _c,
-      ...payload
-    } = template;
+    const payload = withoutUserEnvelope(template);
     const sentAt = performance.now();
     client.playback({
       ...payload,
@@ -295,7 +289,8 @@ export const e2eLatency: Benchmark = {
         }
       }
       if (!rate)
-        throw new Error(
+        throw new BackbeatError(
+          'BENCH_NO_STEADY_RATE',
           `no steady rate on the ladder ${ladder.join(', ')} events/s: ${JSON.stringify(tried)}`,
         );
       if (rate < (ladder[0] as number))
@@ -337,7 +332,11 @@ export const e2eLatency: Benchmark = {
         bar.stop();
         await bg.stop();
         await waitAllApplied(s, PROJECTION_NAMES, { procs: [...procs.values()], stallMs: 120_000 });
-        if (!r.both_ms.length) throw new Error(`no probe became visible (${r.lost} lost)`);
+        if (!r.both_ms.length)
+          throw new BackbeatError(
+            'BENCH_NO_PROBE_VISIBLE',
+            `no probe became visible (${r.lost} lost)`,
+          );
         p50.push(percentile(r.both_ms, 50));
         p99.push(percentile(r.both_ms, 99));
         max.push(Math.max(...r.both_ms));

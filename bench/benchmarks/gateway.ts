@@ -16,6 +16,7 @@ import { timeBar } from '../lib/progress.js';
 import { GATEWAY_KEY, runtimeStatsOf, startGatewayProc } from '../lib/services.js';
 import { startBenchStack } from '../lib/stack.js';
 import { loadEvents, measureSdk } from './sdk-produce.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 export const BATCH = 100;
 /** Sockets for the overload figures: enough that the gateway, not the client, decides what waits. */
@@ -83,7 +84,10 @@ export const gatewayIntake: Benchmark = {
         const full = await runLoad({ url: gw.url, connections, duration: seconds, requests });
         bar1.stop();
         if (full.ok === 0)
-          throw new Error(`the gateway accepted no batch: statuses ${JSON.stringify(full.status)}`);
+          throw new BackbeatError(
+            'BENCH_REQUESTS_FAILED',
+            `the gateway accepted no batch: statuses ${JSON.stringify(full.status)}`,
+          );
         const eventsPerS = (full.ok * BATCH) / full.seconds;
         const half = Math.max(1, Math.floor(full.req_per_s / 2));
         // The gateway's own view of the half-rate load: collections and event-loop delay.
@@ -99,7 +103,8 @@ export const gatewayIntake: Benchmark = {
         });
         bar2.stop();
         if (halfRun.ok === 0)
-          throw new Error(
+          throw new BackbeatError(
+            'BENCH_REQUESTS_FAILED',
             `the gateway accepted no batch at half rate: ${halfRun.errors} errors, ${halfRun.timeouts} unanswered, statuses ${JSON.stringify(halfRun.status)}`,
           );
         const after = await runtimeStatsOf(gw.proc);

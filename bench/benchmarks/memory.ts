@@ -25,6 +25,7 @@ import {
 } from '../lib/services.js';
 import { startBenchStack } from '../lib/stack.js';
 import { ensureWorkload, readSimEvents } from '../lib/workload.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 export const memoryBench: Benchmark = {
   name: 'memory',
@@ -123,7 +124,8 @@ export const memoryBench: Benchmark = {
           const st = await sender.send(iterable);
           await transport.close();
           if (st.rejected + st.dropped > 0)
-            throw new Error(
+            throw new BackbeatError(
+              'BENCH_EVENTS_REFUSED',
               `the gateway refused ${st.rejected} and the SDK dropped ${st.dropped} events: ${JSON.stringify(st.problems.slice(0, 3))}`,
             );
           sent += st.accepted;

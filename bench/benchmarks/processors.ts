@@ -13,15 +13,14 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
 import { loadConfig } from '../../common/config/app.config.js';
-import { createRdkafkaProducer } from '../../common/kafka/rdkafka-producer.js';
 import { createLogger } from '../../common/logging/logger.js';
-import { createMetricsRegistry } from '../../common/metrics/metrics.js';
 import {
   PROJECTIONS,
   PROJECTION_NAMES,
   type ProjectionName,
 } from '../../processors/host/projection-registry.js';
-import { rebuildProjection } from '../../processors/rebuild/rebuild.service.js';
+import { startRebuild } from '../../processors/rebuild/rebuild.wiring.js';
+import { createAppContext } from '../../context/app-context.js';
 import { EVENT_TYPE_NAMES, type EventTypeSpec } from '../../schemas/catalogue/event-catalogue.js';
 import { bySize, type BenchContext, type BenchOutput, type Benchmark } from '../lib/context.js';
 import { buildPeers, consumerPerformance, startStreamsPeer } from '../lib/kafka-tools.js';
@@ -30,6 +29,7 @@ import type { Row } from '../lib/report.js';
 import { cpuSeconds, stackPids, startProcessorProcs, waitAllApplied } from '../lib/services.js';
 import { startBenchStack, topicCounts, type BenchStack } from '../lib/stack.js';
 import { ensureWorkload, fillTopics, type WorkloadMeta } from '../lib/workload.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 /** Generates (or reuses) the cached workload and produces it to the stack's event topics. */
 export async function prefill(
@@ -213,7 +213,10 @@ async function runPipeline(ctx: BenchContext, opts: PipelineOptions): Promise<Be
           let lastMove = performance.now();
           for (;;) {
             if (peer.exited())
-              throw new Error(`Kafka Streams peer exited:\n${peer.output().slice(-3000)}`);
+              throw new BackbeatError(
+                'BENCH_PROCESS_EXITED',
+                `Kafka Streams peer exited:\n${peer.output().slice(-3000)}`,
+              );
             const g = await groupCaughtUp(s, appId, [playbackTopic]).catch(() => ({
               done: 0,
               total: 1,
@@ -224,7 +227,8 @@ async function runPipeline(ctx: BenchContext, opts: PipelineOptions): Promise<Be
               last = g.done;
               lastMove = performance.now();
             } else if (performance.now() - lastMove > 180_000)
-              throw new Error(
+              throw new BackbeatError(
+                'BENCH_STALLED',
                 `Kafka Streams peer made no progress for 180 s:\n${peer.output().slice(-3000)}`,
               );
             await sleep(pollMs);
@@ -340,28 +344,21 @@ async function rebuildAll(
   run: number,
   out: Map<ProjectionName, number[]>,
 ): Promise<Record<string, unknown>> {
-  const producer = await createRdkafkaProducer({
-    brokers: config.kafka.brokers,
-    clientId: 'backbeat-bench-rebuild',
-  });
-  const deps = {
-    redis: s.redis,
-    clickhouse: s.clickhouse.client,
-    codec: s.codec,
-    catalogue: s.catalogue,
-    producer,
+  // The rebuild role as `npm run rebuild` wires it: its own context over the bench's stack.
+  const app = createAppContext(config, {
+    service: 'backbeat-bench-rebuild',
     logger: createLogger({ level: 'warn' }, 'backbeat-bench-rebuild'),
-    registry: createMetricsRegistry('backbeat-bench-rebuild'),
-  };
+  });
+  const role = await startRebuild(app);
   const detail: Record<string, unknown> = {};
   try {
     for (const name of PROJECTION_NAMES) {
       const bar = ctx.progress.bar(`run ${run} rebuild ${name}`, 1, 'events');
-      const before = await batchTotals(deps.registry);
+      const before = await batchTotals(app.registry);
       const t0 = performance.now();
       let replayed: number | undefined;
       let events = 0;
-      const r = await rebuildProjection(name, config, deps, {
+      const r = await role.rebuild(name, {
         onProgress: (p) => {
           bar.setTotal(p.total);
           bar.update(p.done);
@@ -373,7 +370,7 @@ async function rebuildAll(
       });
       bar.stop();
       const seconds = ((replayed ?? performance.now()) - t0) / 1000;
-      const after = await batchTotals(deps.registry);
+      const after = await batchTotals(app.registry);
       const n = events || r.events;
       out.get(name)?.push(n / seconds);
       detail[name] = {
@@ -392,7 +389,7 @@ async function rebuildAll(
       );
     }
   } finally {
-    await producer.close();
+    await app.close();
   }
   return detail;
 }

@@ -14,6 +14,7 @@ import { producerPerformance } from '../lib/kafka-tools.js';
 import { createRdkafkaTransport } from '../lib/rdkafka-transport.js';
 import { createTopic, startBenchStack, type BenchStack } from '../lib/stack.js';
 import { ensureWorkload, readSimEvents, type WorkloadMeta } from '../lib/workload.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 export const SDK_MAX_COMBINED = 5_000;
 export const SDK_LINGER_MS = 20;
@@ -69,7 +70,8 @@ export async function measureSdk(
     const seconds = (performance.now() - t0) / 1000;
     const answered = st.accepted + st.duplicates;
     if (st.rejected + st.dropped > 0)
-      throw new Error(
+      throw new BackbeatError(
+        'BENCH_EVENTS_REFUSED',
         `SDK (${library}) refused ${st.rejected} and dropped ${st.dropped} events: ${JSON.stringify(st.problems.slice(0, 3))}`,
       );
     return { events: answered, seconds, events_per_s: answered / seconds, rejected: st.rejected };

@@ -2,6 +2,7 @@
  * The bench CLI's flags: parsing and validation (pure). Every problem names its flag; the CLI
  * prints them and exits 2.
  */
+import { UsageError } from '../../common/errors/usage.error.js';
 
 export const BENCHMARK_NAMES = [
   'sdk-produce',
@@ -29,12 +30,7 @@ export interface BenchArgs {
   help: boolean;
 }
 
-export class UsageError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
 
 export const MIN_REPORT_RUNS = 3;
 

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { root, runToEnd, spawnProc, type Proc } from './procs.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 const kafkaClass = path.join(root, 'infra/kafka/kafka-class.sh');
 
@@ -32,7 +33,11 @@ export function parseProducerPerf(out: string): ProducerPerfResult {
         last,
       )
     : null;
-  if (!m) throw new Error(`ProducerPerformance printed no summary:\n${out.slice(-1500)}`);
+  if (!m)
+    throw new BackbeatError(
+      'BENCH_UNREADABLE_OUTPUT',
+      `ProducerPerformance printed no summary:\n${out.slice(-1500)}`,
+    );
   return {
     records: Number(m[1]),
     records_per_s: Number(m[2]),
@@ -90,7 +95,10 @@ export function parseConsumerPerf(out: string): ConsumerPerfResult {
   const header = h >= 0 ? lines[h] : undefined;
   const values = h >= 0 ? lines[h + 1] : undefined;
   if (!header || !values)
-    throw new Error(`ConsumerPerformance printed no result:\n${out.slice(-1500)}`);
+    throw new BackbeatError(
+      'BENCH_UNREADABLE_OUTPUT',
+      `ConsumerPerformance printed no result:\n${out.slice(-1500)}`,
+    );
   const cols = header.split(',').map((c) => c.trim());
   const vals = values.split(',').map((v) => v.trim());
   const get = (name: string) => {
@@ -170,7 +178,8 @@ export function buildPeers(cacheDir: string, log: (s: string) => void): { classp
       { encoding: 'utf8' },
     );
     if (r.status !== 0)
-      throw new Error(
+      throw new BackbeatError(
+        'BENCH_BUILD_FAILED',
         `Maven could not build bench/peers (exit ${r.status}):\n${`${r.stdout}${r.stderr}`.slice(-3000)}`,
       );
     writeFileSync(stampFile, want);

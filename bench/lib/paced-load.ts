@@ -22,6 +22,7 @@ import { Worker } from 'node:worker_threads';
 import type { AutocannonRequest } from 'autocannon';
 import type { LoadResult } from './load.js';
 import { percentile } from './stats.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 export interface PacedLoadOptions {
   url: string;
@@ -84,7 +85,11 @@ export class ResponseReader {
         if (noBody) this.need = 0;
         else if (/\r\ntransfer-encoding:[^\r]*chunked/.test(lower)) this.need = -2;
         else if (cl) this.need = Number(cl[1]);
-        else throw new Error(`response ${this.status} has neither Content-Length nor chunks`);
+        else
+          throw new BackbeatError(
+            'BENCH_UNREADABLE_RESPONSE',
+            `response ${this.status} has neither Content-Length nor chunks`,
+          );
       }
       if (this.need === -2) {
         // Chunks: "<hex>\r\n<data>\r\n", ended by "0\r\n\r\n" (no trailers from our servers).
@@ -134,8 +139,12 @@ export function runPacedLoad(
   onTick?: (done: number) => void,
 ): Promise<PacedLoadResult> {
   if (!(opts.rate > 0) || !(opts.duration > 0) || !(opts.connections > 0))
-    throw new Error(`paced load needs rate, duration and connections > 0: ${JSON.stringify(opts)}`);
-  if (!opts.requests.length) throw new Error('paced load needs at least one request');
+    throw new BackbeatError(
+      'BENCH_OPTIONS_INVALID',
+      `paced load needs rate, duration and connections > 0: ${JSON.stringify(opts)}`,
+    );
+  if (!opts.requests.length)
+    throw new BackbeatError('BENCH_OPTIONS_INVALID', 'paced load needs at least one request');
   const target = new URL(opts.url);
   const total = requestCount(opts);
   const n = Math.min(total, opts.distinct ?? 4096);
@@ -157,7 +166,11 @@ export function runPacedLoad(
     });
     worker.on('error', reject);
     worker.on('exit', (code) =>
-      result ? resolve(result) : reject(new Error(`the paced load thread exited with ${code}`)),
+      result
+        ? resolve(result)
+        : reject(
+            new BackbeatError('BENCH_PROCESS_EXITED', `the paced load thread exited with ${code}`),
+          ),
     );
   });
 }
@@ -276,7 +289,7 @@ export function pacedLoop(
             release(c);
           });
         } catch {
-          c.sock.destroy(new Error('unreadable response'));
+          c.sock.destroy(new BackbeatError('BENCH_UNREADABLE_RESPONSE', 'unreadable response'));
         }
       });
       c.sock.on('error', () => {});

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../../common/config/app.config.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 export const root = repoRoot();
 const tsxLoader = pathToFileURL(createRequire(path.join(root, 'package.json')).resolve('tsx')).href;
@@ -113,7 +114,7 @@ export function spawnNode(
 export function peakRssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
-  if (!m) throw new Error(`no VmHWM in /proc/${pid}/status`);
+  if (!m) throw new BackbeatError('BENCH_UNREADABLE_OUTPUT', `no VmHWM in /proc/${pid}/status`);
   return Number(m[1]) / 1024;
 }
 
@@ -121,7 +122,7 @@ export function peakRssMiB(pid: number): number {
 export function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-  if (!m) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  if (!m) throw new BackbeatError('BENCH_UNREADABLE_OUTPUT', `no VmRSS in /proc/${pid}/status`);
   return Number(m[1]) / 1024;
 }
 
@@ -130,7 +131,8 @@ export async function waitHttpOk(url: string, proc: Proc, timeoutMs = 60_000): P
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (proc.exited())
-      throw new Error(
+      throw new BackbeatError(
+        'BENCH_PROCESS_EXITED',
         `${proc.name} exited during start-up (code ${proc.child.exitCode}, signal ${proc.child.signalCode}):\n${proc.output().slice(-3000)}`,
       );
     try {
@@ -141,7 +143,8 @@ export async function waitHttpOk(url: string, proc: Proc, timeoutMs = 60_000): P
       // not up yet
     }
     if (Date.now() > deadline)
-      throw new Error(
+      throw new BackbeatError(
+        'BENCH_NOT_READY',
         `${proc.name} not ready at ${url} after ${timeoutMs} ms:\n${proc.output().slice(-3000)}`,
       );
     await sleep(200);
@@ -162,10 +165,15 @@ export async function runToEnd(proc: Proc, timeoutMs: number): Promise<string> {
   clearTimeout(timer);
   if (r === 'timeout') {
     await proc.stop(2000);
-    throw new Error(
+    throw new BackbeatError(
+      'BENCH_TIMEOUT',
       `${proc.name} did not finish within ${timeoutMs} ms:\n${proc.output().slice(-3000)}`,
     );
   }
-  if (r !== 0) throw new Error(`${proc.name} exited ${r}:\n${proc.output().slice(-3000)}`);
+  if (r !== 0)
+    throw new BackbeatError(
+      'BENCH_PROCESS_EXITED',
+      `${proc.name} exited ${r}:\n${proc.output().slice(-3000)}`,
+    );
   return proc.output();
 }

@@ -13,6 +13,7 @@ import {
 import { projectionProgress } from '../../processors/host/projection-progress.js';
 import type { BenchStack } from './stack.js';
 import { spawnNode, waitHttpOk, type Proc } from './procs.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 export const GATEWAY_KEY = 'backbeat-bench-key';
 
@@ -180,14 +181,16 @@ export async function waitAllApplied(
     if (done >= total) return performance.now();
     for (const proc of opts.procs ?? [])
       if (proc.exited())
-        throw new Error(
+        throw new BackbeatError(
+          'BENCH_PROCESS_EXITED',
           `${proc.name} exited (code ${proc.child.exitCode}, signal ${proc.child.signalCode}) at ${done}/${total}:\n${proc.output().slice(-3000)}`,
         );
     if (done !== last) {
       last = done;
       lastMove = performance.now();
     } else if (performance.now() - lastMove > (opts.stallMs ?? 180_000)) {
-      throw new Error(
+      throw new BackbeatError(
+        'BENCH_STALLED',
         `no progress for ${Math.round((opts.stallMs ?? 180_000) / 1000)} s at ${done}/${total}: ${JSON.stringify(p)}` +
           (opts.procs ?? [])
             .map((x) => `\n--- ${x.name} (last output):\n${x.output().slice(-1500)}`)

@@ -36,6 +36,7 @@ import {
   type SimulationParams,
 } from '../../producers/simulator/simulator.types.js';
 import { root } from './procs.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 export interface WorkloadMeta {
   file: string;
@@ -247,7 +248,12 @@ export async function fillTopics(opts: {
   let delivered = 0;
   let failed: Error | undefined;
   producer.on('delivery-report', (err) => {
-    if (err) failed ??= new Error(`fill: delivery failed: ${err.message}`);
+    if (err)
+      failed ??= new BackbeatError(
+        'BENCH_DELIVERY_FAILED',
+        `fill: delivery failed: ${err.message}`,
+        { retriable: true, cause: err },
+      );
     else delivered++;
   });
   const ids = new Map<EventTypeName, number>();

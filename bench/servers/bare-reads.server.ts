@@ -5,13 +5,12 @@
  * own process, like the API: node --import tsx bench/servers/bare-reads.server.ts <port>
  */
 import { createServer, type ServerResponse } from 'node:http';
-import { Redis } from 'ioredis';
+import { createLogger } from '../../common/logging/logger.js';
+import { connectRedis, createRedisConnection } from '../../context/redis-connection.js';
 import { loadConfig } from '../../common/config/app.config.js';
 import { verifyToken } from '../../api/app/auth/api-token.js';
 import { publicTrack } from '../../api/routes/tracks/tracks.route.js';
-import { createCatalogueReader } from '../../read-models/catalogue/catalogue.reader.js';
-import { createPlayCountsReader } from '../../read-models/play-counts/play-counts.reader.js';
-import { createUserStateReader } from '../../read-models/user-state/user-state.reader.js';
+import { createReadModels } from '../../read-models/read-models.js';
 
 const port = Number(process.argv[2]);
 if (!Number.isInteger(port) || port <= 0) {
@@ -19,10 +18,12 @@ if (!Number.isInteger(port) || port <= 0) {
   process.exit(2);
 }
 const config = loadConfig();
-const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
-const catalogue = createCatalogueReader({ redis });
-const playCounts = createPlayCountsReader({ redis, catalogue });
-const userState = createUserStateReader({ redis });
+// The API's own Redis option set, so the peers read as the API does.
+const redis = createRedisConnection(config.redis, {
+  logger: createLogger({ level: 'warn' }, 'bench-reads'),
+});
+await connectRedis(redis);
+const { catalogue, playCounts, userState } = createReadModels({ redis });
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);

@@ -7,19 +7,18 @@
  * Run by bench/benchmarks/api-reads.ts: node --import tsx bench/servers/fastify-reads.server.ts <port>
  */
 import Fastify from 'fastify';
-import { Redis } from 'ioredis';
+import { connectRedis, createRedisConnection } from '../../context/redis-connection.js';
 import { loadConfig } from '../../common/config/app.config.js';
 import { createLogger } from '../../common/logging/logger.js';
-import { createHttpMetrics, createMetricsRegistry } from '../../common/metrics/metrics.js';
+import { createMetricsRegistry } from '../../common/metrics/metrics.js';
+import { createHttpMetrics } from '../../common/http/http-metrics.js';
 import { verifyToken } from '../../api/app/auth/api-token.js';
-import { requestIdOf } from '../../api/app/http-observability.js';
+import { requestIdOf } from '../../common/http/http-observability.js';
 import { problemBody } from '../../common/http/problem.js';
 import { MAX_LIMIT } from '../../read-models/user-state/user-state.cursor.js';
 import { publicTrack } from '../../api/routes/tracks/tracks.route.js';
 import { cacheControl, etagMatches, weakEtag } from '../../api/routes/tracks/public-read.http.js';
-import { createCatalogueReader } from '../../read-models/catalogue/catalogue.reader.js';
-import { createPlayCountsReader } from '../../read-models/play-counts/play-counts.reader.js';
-import { createUserStateReader } from '../../read-models/user-state/user-state.reader.js';
+import { createReadModels } from '../../read-models/read-models.js';
 
 const port = Number(process.argv[2]);
 if (!Number.isInteger(port) || port <= 0) {
@@ -29,10 +28,12 @@ if (!Number.isInteger(port) || port <= 0) {
 const config = loadConfig();
 const logger = createLogger(config.log, 'fastify-reads');
 const registry = createMetricsRegistry('fastify-reads');
-const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
-const catalogue = createCatalogueReader({ redis });
-const playCounts = createPlayCountsReader({ redis, catalogue });
-const userState = createUserStateReader({ redis });
+// The API's own Redis option set, so the peers read as the API does.
+const redis = createRedisConnection(config.redis, {
+  logger: createLogger({ level: 'warn' }, 'bench-reads'),
+});
+await connectRedis(redis);
+const { catalogue, playCounts, userState } = createReadModels({ redis });
 
 const { requests, latency } = createHttpMetrics(registry);
 

@@ -2,8 +2,9 @@
  * Just enough of ClickHouse's SQL lexer for the chDB server to find where an INSERT's data
  * begins and to read facts off a statement that ClickHouse itself has already parsed and
  * re-printed (`formatQuerySingleLine`). Nothing here decides on its own that a statement is a
- * single statement: the engine does that (see chdb-engine.ts). Where this lexer and ClickHouse's
- * could disagree (comments, heredocs), the server only ever loses a candidate and fails closed.
+ * single statement: the engine does that (see services/chdb-server/statement-plan.ts). Where this
+ * lexer and ClickHouse's could disagree (comments, heredocs), the server only ever loses a
+ * candidate and fails closed.
  */
 
 export type TokenType = 'word' | 'quoted' | 'string' | 'number' | 'op';

@@ -106,7 +106,7 @@ describe('clickhouse-protocol', () => {
     const e = ClickHouseServerError.fromEngine(
       'Code: 73. DB::Exception: Code: 73. DB::Exception: Unknown format Nope. (UNKNOWN_FORMAT) (version 26.7.2.1). (UNKNOWN_FORMAT)',
     );
-    assert.equal(e.code, 73);
+    assert.equal(e.errorCode, 73);
     assert.equal(e.type, 'UNKNOWN_FORMAT');
     assert.equal(
       new ClickHouseServerError(164, 'x').text,

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ConfigError } from '../errors/backbeat.error.js';
+import { BackbeatError, ConfigError } from '../errors/backbeat.error.js';
 import {
   type SectionSpec,
   type SectionValue,
@@ -21,7 +21,8 @@ export function repoRoot(from = path.dirname(fileURLToPath(import.meta.url))): s
     const pkg = path.join(dir, 'package.json');
     if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'backbeat') return dir;
     const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no Backbeat package.json above ${from}`);
+    if (up === dir)
+      throw new BackbeatError('REPO_ROOT_NOT_FOUND', `no Backbeat package.json above ${from}`);
     dir = up;
   }
 }

@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import type { Registry } from 'prom-client';
+import { BackbeatError } from '../errors/backbeat.error.js';
 
 /** A named readiness probe: resolves when the dependency answers, rejects otherwise. */
 export interface ReadinessCheck {
@@ -43,7 +44,13 @@ export function createOpsRouter(deps: OpsDeps): Router {
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    const t = setTimeout(
+      () =>
+        reject(
+          new BackbeatError('READINESS_TIMEOUT', `timed out after ${ms} ms`, { retriable: true }),
+        ),
+      ms,
+    );
     p.then(
       (v) => (clearTimeout(t), resolve(v)),
       (e) => (clearTimeout(t), reject(e)),

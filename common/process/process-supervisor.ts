@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import {
   closeSync,
   existsSync,
@@ -10,6 +11,7 @@ import {
 } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackbeatError } from '../errors/backbeat.error.js';
 
@@ -223,4 +225,17 @@ function tail(file: string, lines: number): string {
     .split('\n')
     .slice(-lines - 1)
     .join('\n');
+}
+
+/**
+ * The command of a TypeScript entry point as one Node process (`node --import <tsx> <file>`),
+ * with an absolute loader URL, since the supervisor may run from any working directory.
+ */
+export function tsEntryCommand(
+  root: string,
+  file: string,
+  args: readonly string[] = [],
+): { command: string; args: string[] } {
+  const tsx = pathToFileURL(createRequire(path.join(root, 'package.json')).resolve('tsx')).href;
+  return { command: process.execPath, args: ['--import', tsx, path.join(root, file), ...args] };
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaConfig, StackConfig } from '../../common/config/app.config.js';
 import type { ServiceSpec } from '../../common/process/process-supervisor.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 /**
  * Apache Kafka 4 in KRaft combined mode (one broker + controller), run from the jars that
@@ -115,7 +116,7 @@ export async function kafkaReady(broker: string): Promise<void> {
     await admin.connect();
     const cluster = await admin.describeCluster();
     if (cluster.brokers.length === 0 || cluster.controller === null)
-      throw new Error('no controller yet');
+      throw new BackbeatError('KAFKA_NOT_READY', 'no controller yet', { retriable: true });
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

@@ -5,14 +5,12 @@
  * everything runs and a few commands to try, and serves until Ctrl-C (or `--once`: until the
  * traffic is sent and every projection has caught up).
  */
-import express from 'express';
 import { loadConfig } from '../../common/config/app.config.js';
-import { ConfigError } from '../../common/errors/backbeat.error.js';
-import { listen } from '../../common/http/http-server.js';
-import { createOpsRouter } from '../../common/http/ops.router.js';
+import { BackbeatError, ConfigError } from '../../common/errors/backbeat.error.js';
 import { createLogger } from '../../common/logging/logger.js';
 import { createMetricsRegistry } from '../../common/metrics/metrics.js';
 import { installShutdown } from '../../context/process-shutdown.js';
+import { serveOps } from '../../context/role-main.js';
 import { formatReport } from '../stack/stack.js';
 import { startPlatform, type TrafficOptions } from './platform.js';
 
@@ -78,22 +76,8 @@ async function main(): Promise<void> {
   try {
     platform = await startPlatform(config, { logger, registry });
     const p = platform;
-    const app = express();
-    app.use(
-      createOpsRouter({
-        registry,
-        readiness: [
-          { name: 'redis', check: async () => void (await p.redis.ping()) },
-          {
-            name: 'clickhouse',
-            check: async () => void (await p.clickhouse.client.query({ query: 'SELECT 1' })),
-          },
-          p.stalls.readiness,
-        ],
-      }),
-    );
-    const ops = await listen(app, config.ops.metricsPort, config.stack.host);
-    const metrics = `http://${config.stack.host}:${ops.port}`;
+    const ops = await serveOps(p.ctx, config.ops.metricsPort);
+    const metrics = ops.url;
     const a = p.addresses;
     const today = new Date().toISOString().slice(0, 10);
     console.log(
@@ -128,7 +112,10 @@ async function main(): Promise<void> {
         const prog = await p.progress();
         if (Object.values(prog).every((x) => x.done >= x.total)) return { summary, prog };
         if (Date.now() > deadline)
-          throw new Error(`projections did not catch up: ${JSON.stringify(prog)}`);
+          throw new BackbeatError(
+            'CATCH_UP_TIMEOUT',
+            `projections did not catch up: ${JSON.stringify(prog)}`,
+          );
         await new Promise((r) => setTimeout(r, 500));
       }
     });
@@ -143,7 +130,6 @@ async function main(): Promise<void> {
           .map(([k, v]) => `${k} ${v.done}/${v.total}`)
           .join(', ')}`,
       );
-      await ops.close();
       await shutdown(0);
     } else {
       done.then(

@@ -1,32 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { AppConfig } from '../../common/config/app.config.js';
-import { listen } from '../../common/http/http-server.js';
-import { createKafkaAdmin } from '../../common/kafka/kafka-admin.js';
-import { createRdkafkaProducer } from '../../common/kafka/rdkafka-producer.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 import type { Logger } from '../../common/logging/logger.js';
-import { createAnalystClickHouse } from '../../api/app/analyst-clickhouse.js';
-import { createApiApp } from '../../api/app/api.app.js';
-import { createCatalogueReader } from '../../read-models/catalogue/catalogue.reader.js';
-import { startProcessorHost } from '../../processors/host/processor-host.js';
+import { startApi } from '../../api/app/api.wiring.js';
+import { createAppContext } from '../../context/app-context.js';
 import { projectionProgress } from '../../processors/host/projection-progress.js';
-import { createStallDetector } from '../../processors/host/stall-detector.js';
 import {
   PROJECTION_NAMES,
   type ProjectionName,
 } from '../../processors/host/projection-registry.js';
-import { createPlayCountsReader } from '../../read-models/play-counts/play-counts.reader.js';
-import { DLQ_TOPIC } from '../../processors/runtime/dead-letter.js';
-import { createUserStateReader } from '../../read-models/user-state/user-state.reader.js';
-import { startGateway } from '../../producers/gateway/gateway.runtime.js';
-import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
-import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
-import { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
-import { createRegistryClient } from '../../schemas/registry/registry.client.js';
-import { openClickHouse } from '../../sinks/clickhouse/clickhouse.client.js';
-import { migrate } from '../../sinks/clickhouse/migrate.js';
+import { startProcessors } from '../../processors/host/processors.wiring.js';
+import { startGateway } from '../../producers/gateway/gateway.wiring.js';
 import { createStack, type Stack } from '../stack/stack.js';
 
 export interface TrafficOptions {
@@ -45,7 +31,6 @@ export async function startPlatform(
   deps: { logger: Logger; registry: Registry; onStackLine?: (l: string) => void },
 ) {
   const { logger, registry } = deps;
-  const closers: (() => Promise<void>)[] = [];
   const stack = createStack(config);
   const before = new Set(
     stack
@@ -55,79 +40,23 @@ export async function startPlatform(
   );
   await stack.up(deps.onStackLine ?? ((l) => logger.info(l)));
 
-  const clickhouse = await openClickHouse(config.clickhouse);
-  closers.push(clickhouse.close);
-  const migrated = await migrate(clickhouse.client);
-  logger.info({ ...migrated, clickhouse: clickhouse.location }, 'clickhouse migrated');
-
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
-  redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
-  closers.push(async () => void redis.disconnect());
-
-  const catalogue = loadEventCatalogue();
-  const schemaRegistry = createRegistryClient(config.registry);
-  const codec = createAvroCodec(catalogue, { registry: schemaRegistry });
-  await codec.init();
-  await ensureEventTopics(config.kafka, catalogue);
-  const admin = createKafkaAdmin(config.kafka);
-  await admin.ensureTopics([{ topic: DLQ_TOPIC }]);
-  await admin.close();
-
-  const dlqProducer = await createRdkafkaProducer({
-    brokers: config.kafka.brokers,
-    clientId: `${config.kafka.clientId}-dlq`,
-    compression: config.kafka.compression,
-  });
-  closers.push(dlqProducer.close);
-  const host = await startProcessorHost(config, {
-    redis,
-    clickhouse: clickhouse.client,
-    codec,
-    catalogue,
-    producer: dlqProducer,
+  // One context for every role: one Redis option set, one dead-letter producer, one codec.
+  const ctx = createAppContext(config, {
+    service: 'backbeat-main',
     logger,
     registry,
+    migrate: true,
   });
-  closers.push(host.stop);
-  const stalls = createStallDetector(config.processors, {
-    processors: host.processors,
-    registry,
-    logger,
+  const clickhouse = await ctx.clickhouse();
+  const { redis, stalls } = await startProcessors(ctx);
+  ctx.readiness.push({
+    name: 'clickhouse',
+    check: async () => void (await clickhouse.client.query({ query: 'SELECT 1' })),
   });
-  closers.push(async () => stalls.stop());
-
-  const gateway = await startGateway(
-    {
-      gateway: config.gateway,
-      kafka: config.kafka,
-      host: config.stack.host,
-      listenerTokenSecret: config.api.tokenSecret,
-    },
-    { logger, registry, codec, catalogue },
-  );
-  closers.push(gateway.close);
-
-  const analyst = createAnalystClickHouse(config);
-  closers.push(() => analyst.close());
-  const catalogueReader = createCatalogueReader({ redis });
-  const apiUrl = `http://${config.stack.host}:${config.api.port}`;
-  const { app } = createApiApp(
-    { api: config.api, publicUrl: apiUrl },
-    {
-      logger,
-      registry,
-      redis,
-      clickhouse: clickhouse.client,
-      analystClickHouse: analyst,
-      readers: {
-        userState: createUserStateReader({ redis }),
-        catalogue: catalogueReader,
-        playCounts: createPlayCountsReader({ redis, catalogue: catalogueReader }),
-      },
-    },
-  );
-  const api = await listen(app, config.api.port, config.stack.host);
-  closers.push(api.close);
+  const gateway = await startGateway(ctx);
+  const api = await startApi(ctx);
+  const apiUrl = api.url;
+  ctx.startup.started = true;
 
   let simulator: ChildProcess | undefined;
 
@@ -171,9 +100,11 @@ export async function startPlatform(
         try {
           const summary = JSON.parse(last) as Record<string, unknown>;
           if (code === 0) resolve(summary);
-          else reject(new Error(`simulator exited ${code}: ${last}`));
+          else reject(new BackbeatError('SIMULATOR_FAILED', `simulator exited ${code}: ${last}`));
         } catch {
-          reject(new Error(`simulator exited ${code} without a summary`));
+          reject(
+            new BackbeatError('SIMULATOR_FAILED', `simulator exited ${code} without a summary`),
+          );
         }
       }),
     );
@@ -188,13 +119,13 @@ export async function startPlatform(
 
   async function stop(opts: { keepStack: boolean }): Promise<void> {
     simulator?.kill('SIGTERM');
-    for (const close of closers.reverse())
-      await close().catch((err) => logger.warn({ err }, 'close failed'));
+    await ctx.close();
     if (!opts.keepStack && stack.services.some((s) => !before.has(s.name)))
       await (createStack(config) as Stack).down((l) => logger.info(l));
   }
 
   return {
+    ctx,
     stack,
     redis,
     clickhouse,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { RedisConfig, StackConfig } from '../../common/config/app.config.js';
 import type { ServiceSpec } from '../../common/process/process-supervisor.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 /** Debian's redis-server on a private port and data folder, with an append-only file. */
 export function redisService(config: { redis: RedisConfig; stack: StackConfig }): ServiceSpec {
@@ -52,7 +53,8 @@ export async function redisReady(url: string): Promise<void> {
   client.on('error', () => undefined);
   try {
     await client.connect();
-    if ((await client.ping()) !== 'PONG') throw new Error('redis did not answer PONG');
+    if ((await client.ping()) !== 'PONG')
+      throw new BackbeatError('REDIS_NOT_READY', 'redis did not answer PONG', { retriable: true });
   } finally {
     client.disconnect();
   }

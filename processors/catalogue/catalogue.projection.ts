@@ -1,6 +1,7 @@
 import type { TrackUploadEvent } from '../../schemas/generated/events.types.js';
 import type { RedisOp, RedisPlan } from '../../sinks/redis/redis-ops.js';
-import type { Outcome, Projection } from '../runtime/processor.types.js';
+import type { Projection } from '../runtime/processor.types.js';
+import { Outcome } from '../../common/outcome/outcome.js';
 import {
   CATALOGUE,
   DOC_FIELD,
@@ -85,9 +86,9 @@ export const catalogueProjection: Projection<RedisPlan> = {
         return { kind: 'dlq', reason: `catalogue does not read ${env.type} events` };
       }
       const why = invalid(env.event);
-      if (why) return { kind: 'dlq', reason: why };
+      if (why) return Outcome.dlq(why);
       events.push({ id: env.event.event_id, ops: uploadOps(env.event) });
-      return { kind: 'ok' };
+      return Outcome.ok();
     });
     return { plan: { events }, outcomes };
   },

@@ -1,36 +1,34 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readLww } from '../../sinks/redis/redis-ops.js';
-import { createMemoryRedis } from '../../sinks/redis/redis-ops.memory.js';
 import { validEvents } from '../../schemas/catalogue/event-examples.js';
-import type { AnyEnvelope } from '../runtime/processor.types.js';
+import type { MemoryRedis } from '../../sinks/redis/redis-ops.memory.js';
 import {
   DOC_FIELD,
   catalogueKeys as K,
   type CatalogueTrack,
 } from '../../read-models/catalogue/catalogue.keys.js';
+import { envelope } from '../../test/helpers/envelope.helper.js';
 import { NOW, upload } from '../../test/helpers/play-counts.helper.js';
+import { projectionSpec } from '../../test/helpers/projection-spec.helper.js';
 import { catalogueProjection } from './catalogue.projection.js';
 
 const fx = validEvents(NOW)['track-upload'];
 
-function project(...batches: AnyEnvelope[][]) {
-  const mem = createMemoryRedis();
-  const outcomes = batches.flatMap((b) => {
-    const r = catalogueProjection.plan(b);
-    mem.apply(r.plan);
-    return r.outcomes;
-  });
-  const doc = (trackId: string) => {
-    const raw = readLww(mem.hget(K.track(trackId), DOC_FIELD));
-    return raw && { ts: raw.ts, track: JSON.parse(raw.value) as CatalogueTrack };
-  };
-  return { mem, outcomes, doc };
+/** A fresh in-memory catalogue: given prior batches, when a batch, then its state. */
+const catalogue = () => projectionSpec(catalogueProjection);
+
+/** The track document in `state`, with its last-writer timestamp. */
+function docIn(state: MemoryRedis, trackId: string) {
+  const raw = readLww(state.hget(K.track(trackId), DOC_FIELD));
+  return raw && { ts: raw.ts, track: JSON.parse(raw.value) as CatalogueTrack };
 }
 
 describe('catalogue projection: an upload', () => {
   it('given an upload, then the track document and every index hold it', () => {
-    const { mem, outcomes, doc } = project([upload()]);
+    const { state: mem, when } = catalogue();
+    const { outcomes } = when(upload());
+    const doc = (id: string) => docIn(mem, id);
     assert.deepEqual(outcomes, [{ kind: 'ok' }]);
     assert.deepEqual(doc('track-1'), {
       ts: fx.event_time,
@@ -56,7 +54,8 @@ describe('catalogue projection: an upload', () => {
   });
 
   it('given two tracks of one artist and label, then both indexes list both', () => {
-    const { mem } = project([upload(), upload({ track_id: 'track-2', isrc: 'SEABC2600002' })]);
+    const { state: mem, when } = catalogue();
+    when(upload(), upload({ track_id: 'track-2', isrc: 'SEABC2600002' }));
     assert.deepEqual(mem.smembers(K.artistTracks('artist-1')), ['track-1', 'track-2']);
     assert.deepEqual(mem.zrevrange(K.labelTracks('label-1'), 0, -1), ['track-2', 'track-1']);
   });
@@ -64,37 +63,35 @@ describe('catalogue projection: an upload', () => {
 
 describe('catalogue projection: re-uploads (last writer by event time wins)', () => {
   it('given a newer re-upload, then its metadata replaces the old', () => {
-    const { doc } = project([upload()], [upload({ title: 'Remastered', event_time: NOW })]);
-    assert.equal(doc('track-1')!.track.title, 'Remastered');
-    assert.equal(doc('track-1')!.track.updated_at, NOW);
+    const spec = catalogue().given([upload()]);
+    spec.when(upload({ title: 'Remastered', event_time: NOW }));
+    assert.equal(docIn(spec.state, 'track-1')!.track.title, 'Remastered');
+    assert.equal(docIn(spec.state, 'track-1')!.track.updated_at, NOW);
   });
 
   it('given an older re-upload delivered after a newer one, then the newer metadata stays', () => {
-    const { doc, outcomes } = project(
-      [upload({ title: 'Newest', event_time: NOW })],
-      [upload({ title: 'Stale', event_time: NOW - 3_600_000 })],
-    );
+    const spec = catalogue().given([upload({ title: 'Newest', event_time: NOW })]);
+    spec.when(upload({ title: 'Stale', event_time: NOW - 3_600_000 }));
     assert.deepEqual(
-      outcomes.map((o) => o.kind),
+      spec.outcomes.map((o) => o.kind),
       ['ok', 'ok'],
     );
-    assert.equal(doc('track-1')!.track.title, 'Newest');
-    assert.equal(doc('track-1')!.ts, NOW);
+    assert.equal(docIn(spec.state, 'track-1')!.track.title, 'Newest');
+    assert.equal(docIn(spec.state, 'track-1')!.ts, NOW);
   });
 
   it('given a re-upload moving the track to another artist, then both sets hold it (the reader filters by the document)', () => {
-    const { mem, doc } = project(
-      [upload()],
-      [upload({ event_time: NOW, artists: [{ artist_id: 'artist-2', name: 'B' }] })],
-    );
+    const { state: mem, when } = catalogue().given([upload()]);
+    when(upload({ event_time: NOW, artists: [{ artist_id: 'artist-2', name: 'B' }] }));
     assert.deepEqual(mem.smembers(K.artistTracks('artist-2')), ['track-1']);
     assert.deepEqual(mem.smembers(K.artistTracks('artist-1')), ['track-1']);
-    assert.deepEqual(doc('track-1')!.track.artists, [{ artist_id: 'artist-2', name: 'B' }]);
+    assert.deepEqual(docIn(mem, 'track-1')!.track.artists, [{ artist_id: 'artist-2', name: 'B' }]);
   });
 
   it('given the same upload twice, then it applies once', () => {
     const e = upload();
-    const { mem, outcomes } = project([e, e]);
+    const { state: mem, when } = catalogue();
+    const { outcomes } = when(e, e);
     assert.deepEqual(outcomes, [{ kind: 'ok' }, { kind: 'ok' }]);
     assert.deepEqual(mem.smembers(K.artistTracks('artist-1')), ['track-1']);
   });
@@ -106,7 +103,8 @@ describe('catalogue projection: uploads it cannot apply', () => {
       ...r,
       share_bps: i ? 2_999 : 7_000,
     }));
-    const { mem, outcomes } = project([upload({ rights_holders })]);
+    const { state: mem, when } = catalogue();
+    const { outcomes } = when(upload({ rights_holders }));
     assert.deepEqual(outcomes, [
       { kind: 'dlq', reason: 'rights_holders share_bps sum to 9999, not 10000' },
     ]);
@@ -114,15 +112,12 @@ describe('catalogue projection: uploads it cannot apply', () => {
   });
 
   it('given other malformed uploads, then each is dead-lettered with its reason and valid ones apply', () => {
-    const playback: AnyEnvelope = {
-      type: 'playback',
-      event: validEvents(NOW).playback,
+    const playback = envelope('playback', validEvents(NOW).playback, {
       topic: 'playback',
-      partition: 0,
       offset: 1,
-      schemaId: 1,
-    };
-    const { outcomes, doc } = project([
+    });
+    const { state: mem, when } = catalogue();
+    const { outcomes } = when(
       upload({ track_id: '' }),
       upload({ artists: [] }),
       upload({ artists: [{ artist_id: '', name: 'x' }] }),
@@ -133,7 +128,7 @@ describe('catalogue projection: uploads it cannot apply', () => {
       upload({ duration_ms: -1 }),
       playback,
       upload({ track_id: 'fine' }),
-    ]);
+    );
     assert.deepEqual(outcomes, [
       { kind: 'dlq', reason: 'track_id is empty' },
       { kind: 'dlq', reason: 'artists is empty' },
@@ -147,6 +142,6 @@ describe('catalogue projection: uploads it cannot apply', () => {
       { kind: 'dlq', reason: 'catalogue does not read playback events' },
       { kind: 'ok' },
     ]);
-    assert.equal(doc('fine')!.track.track_id, 'fine');
+    assert.equal(docIn(mem, 'fine')!.track.track_id, 'fine');
   });
 });

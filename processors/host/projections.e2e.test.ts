@@ -32,7 +32,7 @@ import { createCatalogueReader } from '../../read-models/catalogue/catalogue.rea
 import { createPlayCountsReader } from '../../read-models/play-counts/play-counts.reader.js';
 import { createUserStateReader } from '../../read-models/user-state/user-state.reader.js';
 import { PROJECTION_NAMES } from './projection-registry.js';
-import { DLQ_TOPIC } from '../runtime/dead-letter.js';
+import { DLQ_TOPIC } from '../../schemas/catalogue/event-topics.js';
 
 const EVENTS = Number(process.env.BACKBEAT_EXACTNESS_EVENTS ?? 200_000);
 const DUPLICATES = 1000;

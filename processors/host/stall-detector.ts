@@ -1,3 +1,4 @@
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 import { Gauge, type Registry } from 'prom-client';
 import type { ReadinessCheck } from '../../common/http/ops.router.js';
 import type { Logger } from '../../common/logging/logger.js';
@@ -5,7 +6,7 @@ import type { Logger } from '../../common/logging/logger.js';
 /** What the detector reads of a running processor (see processor.runtime.ts `progress`). */
 export interface ProgressSource {
   name: string;
-  processor: { progress(): { lastProgressAt: number; lag: number } };
+  processor: { progress(): { lastProgressAt: number; lag: number; failure?: string } };
 }
 
 export interface Stall {
@@ -13,6 +14,8 @@ export interface Stall {
   /** Seconds since it last applied a batch (or had nothing to read). */
   seconds: number;
   lag: number;
+  /** Set when the processor stopped on an error it cannot retry (processor.runtime.ts). */
+  failure?: string;
 }
 
 /**
@@ -45,10 +48,15 @@ export function createStallDetector(
     const t = now();
     const stalls: Stall[] = [];
     for (const p of deps.processors()) {
-      const { lastProgressAt, lag } = p.processor.progress();
+      const { lastProgressAt, lag, failure } = p.processor.progress();
       const idleMs = t - lastProgressAt;
       if (lag > 0 && idleMs >= config.stallAfterMs) {
-        const stall = { projection: p.name, seconds: Math.round(idleMs / 1000), lag };
+        const stall: Stall = {
+          projection: p.name,
+          seconds: Math.round(idleMs / 1000),
+          lag,
+          ...(failure ? { failure } : {}),
+        };
         stalls.push(stall);
         gauge.set({ projection: p.name }, stall.seconds);
         const warned = lastWarned.get(p.name);
@@ -76,8 +84,10 @@ export function createStallDetector(
     check: async () => {
       const stalls = check();
       if (stalls.length)
-        throw new Error(
-          `stalled: ${stalls.map((s) => `${s.projection} (${s.seconds} s without progress, lag ${s.lag})`).join(', ')}`,
+        throw new BackbeatError(
+          'PROJECTION_STALLED',
+          `stalled: ${stalls.map((s) => `${s.projection} (${s.seconds} s without progress, lag ${s.lag}${s.failure ? `, stopped on ${s.failure}` : ''})`).join(', ')}`,
+          { retriable: true },
         );
     },
   };

@@ -1,23 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { createMemoryRedis } from '../../sinks/redis/redis-ops.memory.js';
-import { createRedisProjectionSink } from '../../sinks/redis/redis-projection.sink.js';
-import { redisNamespace, swapGeneration } from '../../sinks/redis/redis-generation.js';
+import { swapGeneration } from '../../sinks/redis/redis-generation.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { catalogueProjection } from '../catalogue/catalogue.projection.js';
 import { createCatalogueReader } from '../../read-models/catalogue/catalogue.reader.js';
 import type { AnyEnvelope } from '../runtime/processor.types.js';
 import { playCountsProjection } from './play-counts.projection.js';
 import { createPlayCountsReader } from '../../read-models/play-counts/play-counts.reader.js';
+import { NOW, skip, stream, streams, upload } from '../../test/helpers/play-counts.helper.js';
 import {
-  NOW,
+  memoryDump,
+  memoryHarness,
+  redisDump,
   redisHarness,
-  skip,
-  stream,
-  streams,
-  upload,
-} from '../../test/helpers/play-counts.helper.js';
+} from '../../test/helpers/redis-harness.helper.js';
 
 const DAY_MS = 86_400_000;
 let redis: Redis;
@@ -33,7 +30,7 @@ afterEach(async () => {
 after(() => redis.disconnect());
 
 function counts(generation = 1) {
-  const h = redisHarness(redis, playCountsProjection, generation);
+  const h = redisHarness(redis, playCountsProjection, { generation });
   cleanups.push(h.drop);
   return h;
 }
@@ -138,10 +135,11 @@ describe('play-counts through the real Redis sink and reader', () => {
     const h = counts();
     const reader = createPlayCountsReader({ redis, name: h.name });
     const e = stream({ track_id: 'd' });
-    const first = await h.apply([e, e, stream({ track_id: 'd' })]);
+    const batch = [e, e, stream({ track_id: 'd' })];
+    const first = await h.apply(batch);
     assert.equal(first.result, 'applied');
     assert.equal((await h.apply([{ ...e, offset: e.offset + 1000 }])).result, 'applied');
-    assert.equal(await h.redeliver(first.plan, 3), 'conflict');
+    assert.equal((await h.apply(batch, { at: first.range })).result, 'conflict');
     assert.deepEqual(await reader.trackTotals('d'), { streams: 2, skips: 0 });
     assert.deepEqual(await reader.chart('2026-11-24', 'SE'), [
       { rank: 1, track_id: 'd', streams: 2 },
@@ -153,16 +151,10 @@ describe('play-counts through the real Redis sink and reader', () => {
     await g1.apply(streams(1, { track_id: 'g' }));
     const reader = createPlayCountsReader({ redis, name: g1.name });
     // Generation 2 of the same projection, as a rebuild writes it beside the live one.
-    const g2 = createRedisProjectionSink(
-      { name: g1.name, generation: 2, dedupTtlSeconds: 60 },
-      { redis },
-    );
-    cleanups.push(() => g2.drop!());
-    const rebuilt = playCountsProjection.plan(streams(4, { track_id: 'g' })).plan;
-    assert.equal(
-      await g2.apply(rebuilt, [{ topic: 't', partition: 0, from: 0, to: 3 }]),
-      'applied',
-    );
+    const g2 = redisHarness(redis, playCountsProjection, { name: g1.name, generation: 2 });
+    cleanups.push(() => g2.sink.drop!());
+    const rebuilt = await g2.apply(streams(4, { track_id: 'g' }));
+    assert.deepEqual([rebuilt.result, rebuilt.range.from, rebuilt.range.to], ['applied', 0, 3]);
     assert.equal((await reader.trackTotals('g')).streams, 1);
     await swapGeneration(redis, g1.name, 2);
     assert.equal((await reader.trackTotals('g')).streams, 4);
@@ -210,7 +202,7 @@ describe('play-counts through the real Redis sink and reader', () => {
 
   it('given the same plans, then the in-memory interpreter and the Lua script leave the same state', async () => {
     const h = counts();
-    const mem = createMemoryRedis();
+    const m = memoryHarness(playCountsProjection);
     const batches = [
       [...streams(3, { track_id: 'm', market: 'SE' }), skip({ track_id: 'm' })],
       [
@@ -219,19 +211,10 @@ describe('play-counts through the real Redis sink and reader', () => {
       ],
     ];
     batches.push([batches[0]![0]!]); // a duplicate
-    for (const b of batches) mem.apply((await h.apply(b)).plan);
-    const prefix = redisNamespace(h.name, 1).data;
-    const keys = (await redis.keys(`${prefix}*`)).map((k) => k.slice(prefix.length)).sort();
-    assert.deepEqual(keys, mem.keys());
-    for (const k of keys) {
-      const type = await redis.type(prefix + k);
-      if (type === 'hash') assert.deepEqual(await redis.hgetall(prefix + k), mem.hgetall(k), k);
-      else
-        assert.deepEqual(
-          await redis.zrevrange(prefix + k, 0, -1, 'WITHSCORES'),
-          mem.zrevrange(k, 0, -1, true),
-          k,
-        );
+    for (const b of batches) {
+      assert.equal((await h.apply(b)).result, 'applied');
+      assert.equal((await m.apply(b)).result, 'applied');
     }
+    assert.deepEqual(await redisDump(redis, h.name), memoryDump(m.state));
   });
 });

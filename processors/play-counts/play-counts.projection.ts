@@ -1,6 +1,7 @@
 import type { PlaybackEvent, SkipEvent } from '../../schemas/generated/events.types.js';
 import type { RedisOp, RedisPlan } from '../../sinks/redis/redis-ops.js';
-import type { AnyEnvelope, Outcome, Projection } from '../runtime/processor.types.js';
+import type { AnyEnvelope, Projection } from '../runtime/processor.types.js';
+import { Outcome } from '../../common/outcome/outcome.js';
 import {
   GLOBAL,
   MARKET_RE,
@@ -84,9 +85,9 @@ export const playCountsProjection: Projection<RedisPlan> = {
     const events: RedisPlan['events'] = [];
     const outcomes: Outcome[] = batch.map((env) => {
       const r = planOne(env);
-      if ('dlq' in r) return { kind: 'dlq', reason: r.dlq };
+      if ('dlq' in r) return Outcome.dlq(r.dlq);
       if (r.ops.length) events.push({ id: env.event.event_id, ops: r.ops });
-      return { kind: 'ok' };
+      return Outcome.ok();
     });
     return { plan: { events }, outcomes };
   },

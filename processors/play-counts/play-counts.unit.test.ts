@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createMemoryRedis } from '../../sinks/redis/redis-ops.memory.js';
 import { validEvents } from '../../schemas/catalogue/event-examples.js';
-import type { AnyEnvelope } from '../runtime/processor.types.js';
 import {
   dayRange,
   playCountsKeys as K,
@@ -10,28 +8,23 @@ import {
 } from '../../read-models/play-counts/play-counts.keys.js';
 import { playCountsProjection } from './play-counts.projection.js';
 import { NOW, skip, stream } from '../../test/helpers/play-counts.helper.js';
+import { envelope } from '../../test/helpers/envelope.helper.js';
+import { projectionSpec } from '../../test/helpers/projection-spec.helper.js';
 
 const fx = validEvents(NOW);
 
-/** Plans the batches in order and applies them to a fresh in-memory Redis. */
-function project(...batches: AnyEnvelope[][]) {
-  const mem = createMemoryRedis();
-  const outcomes = batches.map((b) => {
-    const r = playCountsProjection.plan(b);
-    mem.apply(r.plan);
-    return r.outcomes;
-  });
-  return { mem, outcomes: outcomes.flat() };
-}
+/** A fresh in-memory play-counts store: given prior batches, when a batch, then its state. */
+const counts = () => projectionSpec(playCountsProjection);
 
 const DAY = utcDay(fx.playback.event_time); // 2026-11-24
 
 describe('play-counts projection: what qualifies', () => {
   it('given ENDED playbacks of 29 999 and 30 000 ms, then only the 30 000 ms one counts', () => {
-    const { mem, outcomes } = project([
+    const { state: mem, when } = counts();
+    const { outcomes } = when(
       stream({ track_id: 'short', ms_played: 29_999 }),
       stream({ track_id: 'exact', ms_played: 30_000 }),
-    ]);
+    );
     assert.deepEqual(outcomes, [{ kind: 'ok' }, { kind: 'ok' }]);
     assert.deepEqual(mem.hgetall(K.track('exact')), { streams: '1' });
     assert.deepEqual(mem.hgetall(K.track('short')), {});
@@ -39,17 +32,18 @@ describe('play-counts projection: what qualifies', () => {
   });
 
   it('given STARTED and PROGRESS steps past 30 s, then nothing is counted (only ENDED counts)', () => {
-    const { mem, outcomes } = project([
+    const { state: mem, when } = counts();
+    const { outcomes } = when(
       stream({ phase: 'STARTED', ms_played: 0 }),
       stream({ phase: 'PROGRESS', ms_played: 45_000 }),
-    ]);
+    );
     assert.deepEqual(outcomes, [{ kind: 'ok' }, { kind: 'ok' }]);
     assert.deepEqual(mem.keys(), []);
   });
 
   it('given a qualified stream, then total, day, market, day+market and both charts move by 1', () => {
-    const r = playCountsProjection.plan([stream({ track_id: 'track-9', market: 'NO' })]);
-    assert.deepEqual(r.plan.events[0]!.ops, [
+    const { plan } = counts().when(stream({ track_id: 'track-9', market: 'NO' }));
+    assert.deepEqual(plan.events[0]!.ops, [
       ['hincrby', 't:track-9', 'streams', 1],
       ['hincrby', 't:track-9:days', DAY, 1],
       ['hincrby', 't:track-9:markets', 'NO', 1],
@@ -63,10 +57,11 @@ describe('play-counts projection: what qualifies', () => {
 describe('play-counts projection: event-time buckets', () => {
   it('given a late event received today for yesterday, then it lands in yesterday', () => {
     const yesterday = NOW - 86_400_000;
-    const { mem } = project([
+    const { state: mem, when } = counts();
+    when(
       stream({ track_id: 'late', event_time: yesterday, received_time: NOW }),
       stream({ track_id: 'late', event_time: NOW }),
-    ]);
+    );
     assert.deepEqual(mem.hgetall(K.days('late')), { '2026-11-23': '1', '2026-11-24': '1' });
     assert.deepEqual(mem.zrevrange(K.chart('2026-11-23', 'global'), 0, -1, true), ['late', '1']);
     assert.deepEqual(mem.hgetall(K.track('late')), { streams: '2' });
@@ -74,10 +69,11 @@ describe('play-counts projection: event-time buckets', () => {
 
   it('given events either side of UTC midnight, then they split between the two days', () => {
     const midnight = Date.UTC(2026, 0, 1);
-    const { mem } = project([
+    const { state: mem, when } = counts();
+    when(
       stream({ track_id: 'ny', event_time: midnight - 1, market: 'SE' }),
       stream({ track_id: 'ny', event_time: midnight, market: 'SE' }),
-    ]);
+    );
     assert.deepEqual(mem.hgetall(K.dayMarket('ny')), {
       '2025-12-31|SE': '1',
       '2026-01-01|SE': '1',
@@ -96,7 +92,8 @@ describe('play-counts projection: event-time buckets', () => {
 
 describe('play-counts projection: charts', () => {
   it('given streams in two markets, then the global chart ranks by total and each market by its own', () => {
-    const { mem } = project([
+    const { state: mem, when } = counts();
+    when(
       stream({ track_id: 'a', market: 'SE' }),
       stream({ track_id: 'a', market: 'SE' }),
       stream({ track_id: 'a', market: 'SE' }),
@@ -105,7 +102,7 @@ describe('play-counts projection: charts', () => {
       stream({ track_id: 'b', market: 'SE' }),
       stream({ track_id: 'b', market: 'NO' }),
       stream({ track_id: 'c', market: 'NO' }),
-    ]);
+    );
     assert.deepEqual(mem.zrevrange(K.chart(DAY, 'global'), 0, -1, true), [
       'b',
       '4',
@@ -120,7 +117,8 @@ describe('play-counts projection: charts', () => {
   });
 
   it('given skips and short plays, then no chart moves', () => {
-    const { mem } = project([skip({ track_id: 'a' }), stream({ track_id: 'a', ms_played: 1 })]);
+    const { state: mem, when } = counts();
+    when(skip({ track_id: 'a' }), stream({ track_id: 'a', ms_played: 1 }));
     assert.deepEqual(mem.hgetall(K.track('a')), { skips: '1' });
     assert.deepEqual(
       mem.keys().filter((k) => k.startsWith('chart:')),
@@ -131,11 +129,12 @@ describe('play-counts projection: charts', () => {
 
 describe('play-counts projection: skips', () => {
   it('given skips, then they count in total, per day, per market and per day+market', () => {
-    const { mem } = project([
+    const { state: mem, when } = counts();
+    when(
       skip({ track_id: 's', market: 'SE' }),
       skip({ track_id: 's', market: 'NO', event_time: NOW - 86_400_000 }),
       stream({ track_id: 's', market: 'SE' }),
-    ]);
+    );
     assert.deepEqual(mem.hgetall(K.track('s')), { skips: '2', streams: '1' });
     assert.deepEqual(mem.hgetall(K.skipDays('s')), { '2026-11-23': '1', '2026-11-24': '1' });
     assert.deepEqual(mem.hgetall(K.skipMarkets('s')), { SE: '1', NO: '1' });
@@ -150,9 +149,11 @@ describe('play-counts projection: duplicates', () => {
   it('given the same event twice in a batch and again in a later batch, then it counts once', () => {
     const e = stream({ track_id: 'dup' });
     const again = { ...e, offset: e.offset + 100 };
-    const { mem, outcomes } = project([e, e], [again]);
+    const spec = counts().given([e, e]);
+    const mem = spec.state;
+    spec.when(again);
     assert.deepEqual(
-      outcomes.map((o) => o.kind),
+      spec.outcomes.map((o) => o.kind),
       ['ok', 'ok', 'ok'],
     );
     assert.deepEqual(mem.hgetall(K.track('dup')), { streams: '1' });
@@ -162,15 +163,9 @@ describe('play-counts projection: duplicates', () => {
 
 describe('play-counts projection: events it cannot apply', () => {
   it('given bad events among good ones, then each bad one is dead-lettered with its reason and the rest count', () => {
-    const follow: AnyEnvelope = {
-      type: 'follow',
-      event: fx.follow,
-      topic: 'follow',
-      partition: 0,
-      offset: 1,
-      schemaId: 1,
-    };
-    const { mem, outcomes } = project([
+    const follow = envelope('follow', fx.follow, { topic: 'follow', offset: 1 });
+    const { state: mem, when } = counts();
+    const { outcomes } = when(
       stream({ track_id: 'ok-1' }),
       stream({ track_id: '' }),
       stream({ market: 'sweden' }),
@@ -178,7 +173,7 @@ describe('play-counts projection: events it cannot apply', () => {
       stream({ ms_played: Number.NaN }),
       follow,
       skip({ track_id: 'ok-2' }),
-    ]);
+    );
     assert.deepEqual(outcomes, [
       { kind: 'ok' },
       { kind: 'dlq', reason: 'track_id is empty' },

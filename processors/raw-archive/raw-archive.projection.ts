@@ -1,6 +1,7 @@
 import { EVENT_TYPE_NAMES } from '../../schemas/generated/events.types.js';
 import type { RowsPlan } from '../../sinks/clickhouse/clickhouse-rows.sink.js';
-import type { AnyEnvelope, Outcome, Projection } from '../runtime/processor.types.js';
+import type { AnyEnvelope, Projection } from '../runtime/processor.types.js';
+import { Outcome } from '../../common/outcome/outcome.js';
 
 /** ClickHouse DateTime64(3) text for a ms timestamp, in UTC. */
 export const chTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
@@ -53,7 +54,7 @@ export const rawArchiveProjection: Projection<RowsPlan> = {
   name: 'raw-archive',
   types: EVENT_TYPE_NAMES,
   plan(batch) {
-    const outcomes: Outcome[] = batch.map(() => ({ kind: 'ok' }));
+    const outcomes: Outcome[] = batch.map(() => Outcome.ok());
     return { plan: { rows: batch.map(toArchiveRow) }, outcomes };
   },
 };

@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validEvents } from '../../schemas/catalogue/event-examples.js';
-import type { AnyEnvelope } from '../runtime/processor.types.js';
+import { envelope } from '../../test/helpers/envelope.helper.js';
 import { chTime, rawArchiveProjection } from './raw-archive.projection.js';
 
 const ev = validEvents(Date.UTC(2026, 10, 24, 12));
-const at = (type: AnyEnvelope['type'], offset: number) =>
-  ({
-    type,
-    event: ev[type],
-    schemaId: 7,
-    topic: `backbeat.${type}`,
-    partition: 2,
-    offset,
-  }) as AnyEnvelope;
+const at = (type: keyof typeof ev, offset: number) =>
+  envelope(type, ev[type], { schemaId: 7, partition: 2, offset });
 
 describe('raw archive projection', () => {
   it('given a batch of every type, when planned, then one row per event with coordinates and the JSON payload', () => {

@@ -4,21 +4,12 @@
  * without downtime for readers (see rebuild.service.ts). Shows a progress bar per projection.
  */
 import cliProgress from 'cli-progress';
-import { Redis } from 'ioredis';
 import { loadConfig } from '../../common/config/app.config.js';
 import { ConfigError } from '../../common/errors/backbeat.error.js';
-import { createKafkaAdmin } from '../../common/kafka/kafka-admin.js';
-import { createRdkafkaProducer } from '../../common/kafka/rdkafka-producer.js';
 import { createLogger } from '../../common/logging/logger.js';
-import { createMetricsRegistry } from '../../common/metrics/metrics.js';
-import { loadEventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
-import { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
-import { createRegistryClient } from '../../schemas/registry/registry.client.js';
-import { openClickHouse } from '../../sinks/clickhouse/clickhouse.client.js';
-import { waitForSchemaVersion } from '../../sinks/clickhouse/schema-version.js';
+import { createAppContext } from '../../context/app-context.js';
 import { PROJECTION_NAMES, type ProjectionName } from '../host/projection-registry.js';
-import { DLQ_TOPIC } from '../runtime/dead-letter.js';
-import { rebuildProjection } from './rebuild.service.js';
+import { startRebuild } from './rebuild.wiring.js';
 
 const USAGE = `usage: npm run rebuild -- <${PROJECTION_NAMES.join('|')}|all> [--quiet]`;
 
@@ -42,29 +33,8 @@ async function main(): Promise<void> {
     { level: config.log.level === 'info' ? 'warn' : config.log.level },
     'backbeat-rebuild',
   );
-  const catalogue = loadEventCatalogue();
-  const codec = createAvroCodec(catalogue, {
-    registry: createRegistryClient(config.registry),
-  });
-  const redis = new Redis(config.redis.url);
-  const clickhouse = await openClickHouse(config.clickhouse);
-  await waitForSchemaVersion(clickhouse.client, { logger });
-  const admin = createKafkaAdmin(config.kafka);
-  await admin.ensureTopics([{ topic: DLQ_TOPIC }]);
-  await admin.close();
-  const producer = await createRdkafkaProducer({
-    brokers: config.kafka.brokers,
-    clientId: `${config.kafka.clientId}-rebuild`,
-  });
-  const deps = {
-    redis,
-    clickhouse: clickhouse.client,
-    codec,
-    catalogue,
-    producer,
-    logger,
-    registry: createMetricsRegistry('backbeat-rebuild'),
-  };
+  const ctx = createAppContext(config, { service: 'backbeat-rebuild', logger });
+  const role = await startRebuild(ctx);
   const bars = new cliProgress.MultiBar(
     {
       format: ' {projection} |{bar}| {value}/{total} events | {eta_formatted} left',
@@ -78,7 +48,7 @@ async function main(): Promise<void> {
   try {
     for (const name of args.names) {
       const bar = args.quiet ? undefined : bars.create(1, 0, { projection: name.padEnd(11) });
-      const r = await rebuildProjection(name, config, deps, {
+      const r = await role.rebuild(name, {
         onProgress: (p) => (bar?.setTotal(Math.max(1, p.total)), bar?.update(p.done)),
       });
       bar?.update(r.events);
@@ -94,9 +64,7 @@ async function main(): Promise<void> {
     }
   } finally {
     bars.stop();
-    await producer.close();
-    await clickhouse.close();
-    redis.disconnect();
+    await ctx.close();
   }
 }
 

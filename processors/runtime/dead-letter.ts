@@ -1,7 +1,7 @@
 import type { RdkafkaProducer } from '../../common/kafka/rdkafka-producer.js';
 import type { Coordinates } from '../../sinks/contract/projection-sink.types.js';
 
-export const DLQ_TOPIC = 'backbeat.dlq';
+import { DLQ_TOPIC } from '../../schemas/catalogue/event-topics.js';
 
 export interface DeadLetter extends Coordinates {
   processor: string;

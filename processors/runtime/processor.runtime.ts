@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { BackbeatError } from '../../common/errors/backbeat.error.js';
+import { BackbeatError, isRetriable } from '../../common/errors/backbeat.error.js';
+import { Outcome, describeError } from '../../common/outcome/outcome.js';
 import type { Logger } from '../../common/logging/logger.js';
 import type { EventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
 import type { AvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
@@ -54,10 +55,15 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
   let loop: Promise<void> | undefined;
   let lastProgressAt = Date.now(); // last applied batch, or last time nothing was left to read
   let totalLag = 0;
+  let failure: string | undefined; // why the processor stopped on an error it cannot retry
 
-  async function prepare(
-    raw: RawMessage[],
-  ): Promise<{ envelopes: AnyEnvelope[]; letters: DeadLetter[]; plan: Plan; raw: RawMessage[] }> {
+  async function prepare(raw: RawMessage[]): Promise<{
+    envelopes: AnyEnvelope[];
+    letters: DeadLetter[];
+    plan: Plan;
+    raw: RawMessage[];
+    dropped: number;
+  }> {
     const envelopes: AnyEnvelope[] = [];
     const letters: DeadLetter[] = [];
     const dead = (r: RawMessage, reason: string, schemaId?: number) =>
@@ -78,17 +84,31 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
         continue;
       }
       const d = await deps.codec.decode(type, r.value);
-      if (d.ok)
-        envelopes.push({
-          type,
-          event: d.value,
-          schemaId: d.schemaId,
-          topic: r.topic,
-          partition: r.partition,
-          offset: r.offset,
-        } as AnyEnvelope);
-      else if (d.retriable) throw new BackbeatError('DECODE_RETRY', d.reason, { retriable: true });
-      else dead(r, d.reason, d.schemaId);
+      const decoded = d.ok
+        ? Outcome.ok()
+        : d.retriable
+          ? Outcome.retry(d.reason)
+          : Outcome.dlq(d.reason);
+      switch (decoded.kind) {
+        case 'ok':
+          if (d.ok)
+            envelopes.push({
+              type,
+              event: d.value,
+              schemaId: d.schemaId,
+              topic: r.topic,
+              partition: r.partition,
+              offset: r.offset,
+            } as AnyEnvelope);
+          break;
+        case 'retry':
+          throw new BackbeatError('DECODE_RETRY', decoded.reason, { retriable: true });
+        case 'dlq':
+          dead(r, decoded.reason, d.ok ? undefined : d.schemaId);
+          break;
+        case 'drop':
+          break;
+      }
     }
     const rawOf = (e: AnyEnvelope) =>
       raw.find((x) => x.topic === e.topic && x.partition === e.partition && x.offset === e.offset)!;
@@ -97,16 +117,22 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
       planned: { plan },
       kept,
     } = planSafely(envelopes, (e, reason) => dead(rawOf(e), reason, e.schemaId));
+    let dropped = 0;
     planned.outcomes.forEach((o, i) => {
       if (o.kind === 'dlq') dead(rawOf(kept[i]!), o.reason, kept[i]!.schemaId);
+      else if (o.kind === 'drop') dropped++;
+      else if (o.kind === 'retry')
+        throw new BackbeatError('PLAN_RETRY', o.reason, { retriable: true });
     });
-    return { envelopes: kept, letters, plan, raw };
+    return { envelopes: kept, letters, plan, raw, dropped };
   }
 
   /**
    * Plans the batch. A plan is pure, so one that throws (a programming error such as a
    * TypeError on an event it did not expect) throws again on a retry: the events it throws on
-   * are found by planning each alone, dead-lettered with the error, and the rest planned.
+   * are found by planning each alone, dead-lettered with reason `bug: ...` (counted in
+   * backbeat_processor_bugs_total{stage="plan"}), and the rest planned. The partition moves on;
+   * once the bug is fixed the dead letters can be replayed.
    */
   function planSafely(
     envelopes: AnyEnvelope[],
@@ -123,7 +149,10 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
           kept.push(e);
         } catch (one) {
           if (one instanceof BackbeatError && one.retriable) throw one;
-          const reason = `${config.name} cannot plan this event: ${describeError(one)}`;
+          const { reason } = Outcome.bug(one, `${config.name} cannot plan this event`) as {
+            reason: string;
+          };
+          m.bugs.inc('plan');
           log.error({ err: one, topic: e.topic, partition: e.partition, offset: e.offset }, reason);
           reject(e, reason);
         }
@@ -132,14 +161,28 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
     }
   }
 
-  /** Runs `f` until it succeeds; retriable failures back off, others are bugs and stop the process. */
+  /**
+   * Runs `f` until it succeeds. A retriable failure (a dependency) backs off and tries again.
+   * Anything else is never retried (`isRetriable`: a programming error such as a TypeError, or
+   * a BackbeatError that says so): the processor stops with an error line naming the stage,
+   * `backbeat_processor_bugs_total{stage}` and `backbeat_processor_failed` are set, and the
+   * stall detector marks it not ready. Its uncommitted batch is read again after a restart.
+   */
   async function retrying<T>(what: string, f: () => Promise<T>): Promise<T | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await f();
       } catch (err) {
-        const retriable = err instanceof BackbeatError ? err.retriable : true;
-        if (!retriable) throw err;
+        if (!isRetriable(err)) {
+          failure = `${what}: ${describeError(err)}`;
+          m.bugs.inc(what);
+          m.failed.set(1);
+          log.error(
+            { err, stage: what },
+            `processor stopped: ${what} failed and cannot be retried`,
+          );
+          throw err;
+        }
         if (stopping && Date.now() > stopDeadline) return undefined;
         m.retries.inc();
         const wait = backoffDelay(attempt, config.retry);
@@ -205,8 +248,9 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
       ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.to + 1 })),
     );
     const dlq = prepared.letters.length + refused;
-    m.events.inc({ outcome: 'ok' }, raw.length - dlq);
+    m.events.inc({ outcome: 'ok' }, raw.length - dlq - prepared.dropped);
     m.events.inc({ outcome: 'dlq' }, dlq);
+    m.events.inc({ outcome: 'drop' }, prepared.dropped);
     m.deadLetters.inc(dlq);
     lastProgressAt = Date.now();
     m.batch.observe(Number(process.hrtime.bigint() - started) / 1e9);
@@ -257,17 +301,18 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
      * When it last made progress (applied a batch, or had nothing left to read) and its lag
      * at the last lag check (every 5 s): for stall detection.
      */
-    progress: () => ({ lastProgressAt, lag: totalLag }),
+    progress: () => ({
+      lastProgressAt,
+      // A processor stopped on an error counts as behind, so the stall detector reports it.
+      lag: failure ? Math.max(1, totalLag) : totalLag,
+      ...(failure ? { failure } : {}),
+    }),
     /** Lag per owned partition, for catch-up checks (rebuild, tests). */
     lag: () => deps.consumer.lag((p) => next.get(partitionKey(p))),
   };
 }
 
 export type Processor = ReturnType<typeof createProcessor>;
-
-function describeError(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}
 
 function rangesOf(raw: RawMessage[]): OffsetRange[] {
   const by = new Map<string, OffsetRange>();
@@ -348,7 +393,29 @@ function processorMetrics(registry: Registry, processor: string) {
         registers: [registry],
       }),
   );
+  const bugs = get(
+    'backbeat_processor_bugs_total',
+    () =>
+      new Counter({
+        name: 'backbeat_processor_bugs_total',
+        help: 'Programming errors met, by stage (plan: the event was dead-lettered; others stop the processor)',
+        labelNames: ['processor', 'stage'],
+        registers: [registry],
+      }),
+  );
+  const failed = get(
+    'backbeat_processor_failed',
+    () =>
+      new Gauge({
+        name: 'backbeat_processor_failed',
+        help: '1 when the processor stopped on an error it cannot retry',
+        labelNames: ['processor'],
+        registers: [registry],
+      }),
+  );
   return {
+    bugs: { inc: (stage: string) => bugs.inc({ ...labels, stage }) },
+    failed: { set: (v: number) => failed.set(labels, v) },
     events: { inc: (l: { outcome: string }, n = 1) => n > 0 && events.inc({ ...labels, ...l }, n) },
     batch: { observe: (s: number) => batch.observe(labels, s) },
     lag: {

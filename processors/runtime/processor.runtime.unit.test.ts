@@ -8,6 +8,7 @@ import type { DeadLetter } from './dead-letter.js';
 import type { PartitionConsumer, RawMessage } from './partition-consumer.js';
 import { createProcessor } from './processor.runtime.js';
 import type { Projection } from './processor.types.js';
+import { Outcome } from '../../common/outcome/outcome.js';
 import type { ApplyHooks, OffsetRange } from '../../sinks/contract/projection-sink.types.js';
 
 const catalogue = loadEventCatalogue();
@@ -44,6 +45,7 @@ function run(
   projection: Projection<string[]>,
   n: number,
   rejectInSink: (plan: string[]) => { offset: number; reason: string }[] = () => [],
+  registry = new Registry(),
 ) {
   const { consumer, commits } = fakeConsumer(n);
   const applied: string[][] = [];
@@ -76,11 +78,12 @@ function run(
       catalogue,
       deadLetters: { topic: 'dlq', write: async (l) => void letters.push(...l) },
       logger: createLogger({ level: 'silent' as never }, 'test'),
-      registry: new Registry(),
+      registry,
     },
   );
-  void processor.start();
-  return { processor, applied, letters, commits };
+  const loop = processor.start();
+  void loop.catch(() => undefined);
+  return { processor, applied, letters, commits, loop };
 }
 
 const until = async (f: () => boolean) => {
@@ -108,7 +111,7 @@ describe('processor runtime outcomes', () => {
     assert.deepEqual(r.applied, [['t0', 't1', 't3']]);
     assert.equal(r.letters.length, 1);
     assert.equal(r.letters[0]!.offset, 2);
-    assert.match(r.letters[0]!.reason, /probe cannot plan this event: TypeError/);
+    assert.match(r.letters[0]!.reason, /^bug: probe cannot plan this event: TypeError/);
   });
 
   it('given the sink refusing one row, then it is dead-lettered before the batch is committed', async () => {
@@ -129,5 +132,55 @@ describe('processor runtime outcomes', () => {
       r.letters.map((l) => [l.offset, l.reason, l.value?.[0]]),
       [[1, 'clickhouse CLICKHOUSE_376: bad uuid', 1]],
     );
+  });
+  it('given a sink that throws a TypeError, then it is not retried: the processor stops, counts the bug and reports itself behind', async () => {
+    const registry = new Registry();
+    let applies = 0;
+    const projection: Projection<string[]> = {
+      name: 'probe',
+      types: ['playback'],
+      plan: (batch) => ({
+        plan: batch.map((e) => (e.event as { track_id: string }).track_id),
+        outcomes: batch.map(() => Outcome.ok()),
+      }),
+    };
+    const r = run(
+      projection,
+      3,
+      () => {
+        applies++;
+        return (undefined as unknown as { rows: [] }).rows; // a programming error in the sink
+      },
+      registry,
+    );
+    await assert.rejects(r.loop, TypeError);
+    assert.equal(applies, 1, 'tried once, never retried');
+    assert.equal(r.commits.length, 0, 'nothing committed: the batch is read again after a restart');
+    const progress = r.processor.progress() as { lag: number; failure?: string };
+    assert.ok(progress.lag >= 1, 'counts as behind, so the stall detector reports it');
+    assert.match(progress.failure ?? '', /^sink apply: TypeError/);
+    const text = await registry.metrics();
+    assert.match(text, /backbeat_processor_bugs_total\{processor="probe",stage="sink apply"\} 1/);
+    assert.match(text, /backbeat_processor_failed\{processor="probe"\} 1/);
+    await r.processor.stop();
+  });
+
+  it('given a plan that drops an event, then it is counted as dropped, not dead-lettered', async () => {
+    const registry = new Registry();
+    const projection: Projection<string[]> = {
+      name: 'probe',
+      types: ['playback'],
+      plan: (batch) => ({
+        plan: [],
+        outcomes: batch.map((_, i) => (i === 0 ? Outcome.drop('duplicate') : Outcome.ok())),
+      }),
+    };
+    const r = run(projection, 2, () => [], registry);
+    await until(() => r.commits.length === 1);
+    await r.processor.stop();
+    assert.equal(r.letters.length, 0);
+    const text = await registry.metrics();
+    assert.match(text, /backbeat_processor_events_total\{processor="probe",outcome="drop"\} 1/);
+    assert.match(text, /backbeat_processor_events_total\{processor="probe",outcome="ok"\} 1/);
   });
 });

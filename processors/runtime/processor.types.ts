@@ -1,5 +1,6 @@
 import type { EventTypeMap, EventTypeName } from '../../schemas/generated/events.types.js';
 
+import type { Outcome } from '../../common/outcome/outcome.js';
 import type { Coordinates } from '../../sinks/contract/projection-sink.types.js';
 
 /** A decoded event with its Kafka coordinates. */
@@ -11,12 +12,10 @@ export interface Envelope<N extends EventTypeName = EventTypeName> extends Coord
 
 export type AnyEnvelope = { [N in EventTypeName]: Envelope<N> }[EventTypeName];
 
-/** Per-message outcome of a projection's pure planning step. */
-export type Outcome = { kind: 'ok' } | { kind: 'dlq'; reason: string };
-
 /**
  * A projection: a pure function from a batch of events to a plan for its sink, plus a
- * per-event outcome (an event it cannot apply goes to the dead-letter topic with a reason).
+ * per-event outcome (common/outcome): `ok`; `dlq` with a reason (an event it can never apply);
+ * `drop` (nothing to do, counted); `retry` retries the batch with backoff.
  */
 export interface Projection<Plan> {
   name: string;

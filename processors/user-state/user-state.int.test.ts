@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { BackbeatError } from '../../common/errors/backbeat.error.js';
-import { createRedisProjectionSink } from '../../sinks/redis/redis-projection.sink.js';
 import { redisNamespace, swapGeneration } from '../../sinks/redis/redis-generation.js';
+import { redisHarness } from '../../test/helpers/redis-harness.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import type { AnyEnvelope } from '../runtime/processor.types.js';
 import { userStateKeys as k } from '../../read-models/user-state/user-state.keys.js';
@@ -28,23 +28,14 @@ after(async () => {
 
 /** A sink under a unique projection name, fed contiguous fake offsets like a partition. */
 function projectionUnderTest(generation = 1, name = `user-state-it-${randomUUID()}`) {
-  const sink = createRedisProjectionSink({ name, generation, dedupTtlSeconds: 3600 }, { redis });
-  drops.push(() => sink.drop!());
-  let next = 0;
+  const h = redisHarness(redis, userStateProjection, { generation, name, topic: 't.user' });
+  drops.push(() => h.sink.drop!());
   return {
     name,
     reader: createUserStateReader({ redis }, { name }),
-    async apply(...batch: AnyEnvelope[]) {
-      const { plan, outcomes } = userStateProjection.plan(batch);
-      const range = { topic: 't.user', partition: 0, from: next, to: next + batch.length - 1 };
-      const result = await sink.apply(plan, [range]);
-      if (result === 'applied') next += batch.length;
-      return { result, outcomes, range };
-    },
-    redeliver: (range: { from: number; to: number }, ...batch: AnyEnvelope[]) =>
-      sink.apply(userStateProjection.plan(batch).plan, [
-        { topic: 't.user', partition: 0, ...range },
-      ]),
+    apply: (...batch: AnyEnvelope[]) => h.apply(batch),
+    redeliver: async (range: { from: number; to: number }, ...batch: AnyEnvelope[]) =>
+      (await h.apply(batch, { at: range })).result,
   };
 }
 

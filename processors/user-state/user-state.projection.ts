@@ -5,7 +5,9 @@ import type {
   SkipEvent,
 } from '../../schemas/generated/events.types.js';
 import type { RedisOp, RedisPlan } from '../../sinks/redis/redis-ops.js';
-import type { AnyEnvelope, Outcome, Projection } from '../runtime/processor.types.js';
+import type { AnyEnvelope, Projection } from '../runtime/processor.types.js';
+import { isProgrammingError } from '../../common/errors/backbeat.error.js';
+import { Outcome } from '../../common/outcome/outcome.js';
 import {
   ACTIVITY_FIELD,
   PRIVATE_CAP,
@@ -21,7 +23,7 @@ import {
   type StoredDeviceState,
 } from '../../read-models/user-state/user-state.keys.js';
 
-type Planned = { ops: RedisOp[] } | { reason: string };
+type Planned = { ops: RedisOp[] } | { reason: string } | { bug: unknown };
 
 const PHASES = new Set(['STARTED', 'PROGRESS', 'ENDED']);
 
@@ -196,12 +198,17 @@ export const userStateProjection: Projection<RedisPlan> = {
           ? opsFor(env)
           : { reason: `${env.type}: event_id is missing or empty` };
       } catch (err) {
-        planned = { reason: `${env.type}: cannot apply: ${(err as Error).message}` };
+        // A programming error is dead-lettered as a bug; an event it refuses, with the reason.
+        planned = isProgrammingError(err)
+          ? { bug: err }
+          : { reason: `${env.type}: cannot apply: ${(err as Error).message}` };
       }
-      if ('reason' in planned) {
-        outcomes.push({ kind: 'dlq', reason: planned.reason });
+      if ('bug' in planned) {
+        outcomes.push(Outcome.bug(planned.bug, `${env.type}: cannot apply`));
+      } else if ('reason' in planned) {
+        outcomes.push(Outcome.dlq(planned.reason));
       } else {
-        outcomes.push({ kind: 'ok' });
+        outcomes.push(Outcome.ok());
         events.push({ id: env.event.event_id, ops: planned.ops });
       }
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { createMemoryRedis, type MemoryRedis } from '../../sinks/redis/redis-ops.memory.js';
+import type { MemoryRedis } from '../../sinks/redis/redis-ops.memory.js';
 import type { AnyEnvelope } from '../runtime/processor.types.js';
 import { decodeCursor, InvalidPageError } from '../../read-models/user-state/user-state.cursor.js';
 import { userStateKeys as k } from '../../read-models/user-state/user-state.keys.js';
@@ -11,25 +11,29 @@ import {
 } from '../../read-models/user-state/user-state.reader.js';
 import { memoryUserStateStore } from '../../read-models/user-state/user-state.store.js';
 import { pid, userStateEvents } from '../../test/helpers/user-state.helper.js';
+import { envelope } from '../../test/helpers/envelope.helper.js';
+import {
+  outcomeReasons,
+  projectionSpec,
+  type ProjectionSpec,
+} from '../../test/helpers/projection-spec.helper.js';
 
 const T0 = Date.UTC(2026, 10, 24, 12);
+let spec: ProjectionSpec;
 let mem: MemoryRedis;
 let reader: UserStateReader;
 let ev: ReturnType<typeof userStateEvents>;
 
 beforeEach(() => {
-  mem = createMemoryRedis();
+  spec = projectionSpec(userStateProjection);
+  mem = spec.state;
   const store = memoryUserStateStore(mem);
   reader = createUserStateReaderOver(async () => store);
   ev = userStateEvents();
 });
 
-/** When: a batch goes through plan() and the in-memory interpreter. */
-function when(...batch: AnyEnvelope[]) {
-  const { plan, outcomes } = userStateProjection.plan(batch);
-  mem.apply(plan);
-  return outcomes;
-}
+/** When: a batch goes through plan() and the in-memory interpreter; its outcomes. */
+const when = (...batch: AnyEnvelope[]) => spec.when(...batch).outcomes;
 
 /** An ENDED playback of `track` by user-1, `ms` listened, at `t`. */
 const ended = (n: number, t: number, ms: number, over: object = {}) =>
@@ -486,15 +490,12 @@ describe("user-state: who may see a listener's activity", () => {
       ev.settings({ share_activity: 'yes' as never }),
       ev.settings({ event_time: T0, private_session_until: T0 + 1 }),
     );
-    assert.deepEqual(
-      outcomes.map((o) => (o.kind === 'ok' ? 'ok' : o.reason)),
-      [
-        'listener-settings: user_id is missing or empty',
-        'listener-settings: private_session_until must be after event_time',
-        'listener-settings: share_activity must be a boolean',
-        'ok',
-      ],
-    );
+    assert.deepEqual(outcomeReasons(outcomes), [
+      'listener-settings: user_id is missing or empty',
+      'listener-settings: private_session_until must be after event_time',
+      'listener-settings: share_activity must be a boolean',
+      'ok',
+    ]);
   });
 });
 
@@ -505,29 +506,19 @@ describe('user-state: events it cannot apply', () => {
       ev.playback({ track_id: '' }),
       ev.follow({ target_type: 'OTHER' as never }),
       ev.playback({ event_time: -5 }),
-      {
-        type: 'track-upload',
-        event: {},
-        topic: 't',
-        partition: 0,
-        offset: 9,
-        schemaId: 1,
-      } as AnyEnvelope,
+      envelope('track-upload', {} as never, { topic: 't', offset: 9 }),
       ev.follow({ target_type: 'USER', target_id: 'user-1' }),
       ended(1, T0, 31_000),
     );
-    assert.deepEqual(
-      outcomes.map((o) => (o.kind === 'ok' ? 'ok' : o.reason)),
-      [
-        'ok',
-        'playback: track_id is missing or empty',
-        'follow: unknown target_type OTHER',
-        'playback: event_time must be a non-negative integer',
-        'track-upload: event_id is missing or empty',
-        'follow: a user cannot follow themselves',
-        'ok',
-      ],
-    );
+    assert.deepEqual(outcomeReasons(outcomes), [
+      'ok',
+      'playback: track_id is missing or empty',
+      'follow: unknown target_type OTHER',
+      'playback: event_time must be a non-negative integer',
+      'track-upload: event_id is missing or empty',
+      'follow: a user cannot follow themselves',
+      'ok',
+    ]);
     assert.equal(mem.hgetall(k.totals('user-1')).qualified_streams, '1');
   });
 

@@ -17,14 +17,14 @@ import { validEvents } from '../../schemas/catalogue/event-examples.js';
 import { markTopics, postBatch } from '../../test/helpers/gateway.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
-import { startGateway } from './gateway.runtime.js';
+import { startGatewayServer } from './gateway.runtime.js';
 
 const catalogue = loadEventCatalogue();
 const KEY = 'listener-test-app-key';
 const SECRET = 'listener-token-test-secret-0123456789';
 let config: AppConfig;
 let codec: AvroCodec;
-let gateway: Awaited<ReturnType<typeof startGateway>>;
+let gateway: Awaited<ReturnType<typeof startGatewayServer>>;
 
 type Name = keyof ReturnType<typeof validEvents>;
 const fresh = (type: Name, over: Record<string, unknown> = {}) => ({
@@ -49,7 +49,7 @@ before(async () => {
   codec = createAvroCodec(catalogue, { registry: createRegistryClient(config.registry) });
   await codec.init();
   await ensureEventTopics(config.kafka, catalogue);
-  gateway = await startGateway(
+  gateway = await startGatewayServer(
     {
       gateway: { ...config.gateway, port: 0, apiKeys: new Map([[KEY, 'test-app']]) },
       kafka: config.kafka,

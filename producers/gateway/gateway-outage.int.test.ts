@@ -12,7 +12,7 @@ import { validEvents } from '../../schemas/catalogue/event-examples.js';
 import { countIds, markTopics, postBatch } from '../../test/helpers/gateway.helper.js';
 import { startPrivateStack, type PrivateStack } from '../../test/helpers/platform.helper.js';
 import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
-import { SAFETY_NET_MS, startGateway } from './gateway.runtime.js';
+import { SAFETY_NET_MS, startGatewayServer } from './gateway.runtime.js';
 
 /**
  * Issue 9, item 11: the gateway while its broker is killed and restarted, and while it is
@@ -25,7 +25,7 @@ const KEY = 'outage-key-123456';
 const PRODUCE_TIMEOUT_MS = 3000;
 const catalogue = loadEventCatalogue();
 let stack: PrivateStack;
-let gateway: Awaited<ReturnType<typeof startGateway>>;
+let gateway: Awaited<ReturnType<typeof startGatewayServer>>;
 let codec: ReturnType<typeof createAvroCodec>;
 
 interface Answer {
@@ -108,7 +108,7 @@ before(async () => {
   });
   await codec.init();
   await ensureEventTopics(stack.config.kafka, catalogue);
-  gateway = await startGateway(
+  gateway = await startGatewayServer(
     {
       gateway: {
         ...stack.config.gateway,

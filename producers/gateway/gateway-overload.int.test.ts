@@ -13,7 +13,7 @@ import {
   startTestGateway,
 } from '../../test/helpers/gateway.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
-import type { startGateway } from './gateway.runtime.js';
+import type { startGatewayServer } from './gateway.runtime.js';
 
 /**
  * Issue 9, item 5: many concurrent clients with big batches against a real gateway on real
@@ -27,7 +27,7 @@ const CLIENTS = 150;
 const ROUNDS = 2;
 const BATCH = 500;
 let config: AppConfig;
-let gateway: Awaited<ReturnType<typeof startGateway>>;
+let gateway: Awaited<ReturnType<typeof startGatewayServer>>;
 let codec: ReturnType<typeof createAvroCodec>;
 
 function batch(): { body: string; ids: string[] } {

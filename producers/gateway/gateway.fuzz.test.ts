@@ -15,7 +15,7 @@ import {
   startTestGateway,
 } from '../../test/helpers/gateway.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
-import type { startGateway } from './gateway.runtime.js';
+import type { startGatewayServer } from './gateway.runtime.js';
 
 /**
  * Property-based fuzzing of POST /v1/events against a real gateway on real Kafka: batches of
@@ -31,7 +31,7 @@ const MAX_BODY = 256 * 1024;
 const MAX_EVENTS = 100;
 const TYPES = ['playback', 'skip', 'follow', 'track-upload', 'revenue-report'] as const;
 let config: AppConfig;
-let gateway: Awaited<ReturnType<typeof startGateway>>;
+let gateway: Awaited<ReturnType<typeof startGatewayServer>>;
 let codec: ReturnType<typeof createAvroCodec>;
 
 type Item = { good: boolean; id: string; value: unknown };

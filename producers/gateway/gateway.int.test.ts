@@ -16,12 +16,12 @@ import { eventually } from '../../test/helpers/kafka.helper.js';
 import { startTestGateway } from '../../test/helpers/gateway.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { createGatewayApp, type GatewayDeps } from './gateway.app.js';
-import type { startGateway } from './gateway.runtime.js';
+import type { startGatewayServer } from './gateway.runtime.js';
 
 const catalogue = loadEventCatalogue();
 const KEY = 'test-key-123456';
 let config: AppConfig;
-let gateway: Awaited<ReturnType<typeof startGateway>>;
+let gateway: Awaited<ReturnType<typeof startGatewayServer>>;
 let codec: ReturnType<typeof createAvroCodec>;
 const logger = createLogger({ level: 'silent' }, 'test-gateway');
 

@@ -1,5 +1,10 @@
 import { loadEventCatalogue, type EventTypeSpec } from '../../schemas/catalogue/event-catalogue.js';
 import { eventJsonSchemas } from '../../schemas/catalogue/event-json-schema.js';
+import {
+  PROBLEM_REF,
+  PROBLEM_SCHEMA,
+  problemResponse as problem,
+} from '../../common/http/problem.openapi.js';
 
 /** Per-type event schemas, generated from the Avro schemas and validation caps (once). */
 let perType: { schemas: Record<string, unknown>; envelopes: unknown[] } | undefined;
@@ -19,21 +24,11 @@ function eventSchemas() {
   return perType;
 }
 
-const problem = { $ref: '#/components/schemas/Problem' };
-const problemResponse = (description: string, retryAfter = false) => ({
-  description,
-  ...(retryAfter
-    ? {
-        headers: {
-          'Retry-After': {
-            description: 'Seconds to wait before retrying',
-            schema: { type: 'integer' },
-          },
-        },
-      }
-    : {}),
-  content: { 'application/problem+json': { schema: problem } },
-});
+const retryAfter = {
+  'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
+};
+const problemResponse = (description: string, withRetryAfter = false) =>
+  problem(description, withRetryAfter ? { headers: retryAfter } : {});
 const batchResult = {
   description: '',
   content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchResult' } } },
@@ -58,17 +53,7 @@ export function gatewayOpenApi() {
         },
       },
       schemas: {
-        Problem: {
-          type: 'object',
-          required: ['type', 'title', 'status', 'code'],
-          properties: {
-            type: { type: 'string' },
-            title: { type: 'string' },
-            status: { type: 'integer' },
-            code: { type: 'string' },
-            detail: { type: 'string' },
-          },
-        },
+        Problem: PROBLEM_SCHEMA,
         EventEnvelope: {
           description:
             'One event: its type and its fields, by the per-type schema generated from its Avro schema (see the README event catalogue). Each event is answered on its own.',
@@ -141,7 +126,7 @@ export function gatewayOpenApi() {
                 'Every event rejected (BatchResult), or the body is not a batch (Problem: malformed JSON, invalid UTF-8, too deep, not {"events": [...]})',
               content: {
                 'application/json': { schema: { $ref: '#/components/schemas/BatchResult' } },
-                'application/problem+json': { schema: problem },
+                'application/problem+json': { schema: PROBLEM_REF },
               },
             },
             '401': problemResponse('Missing or unknown API key'),

@@ -27,7 +27,7 @@ export const SAFETY_NET_MS = 2000;
  * reachability (readiness, and 503 before anything is produced while Kafka is down), and the
  * HTTP app. Used by the gateway's own process and by the main job.
  */
-export async function startGateway(
+export async function startGatewayServer(
   config: GatewayRuntimeConfig,
   deps: {
     logger: Logger;
@@ -103,7 +103,10 @@ export async function startGateway(
     name: 'kafka',
     check: async () => {
       const s = health.state();
-      if (!s.up) throw new Error(s.reason ?? 'kafka unreachable');
+      if (!s.up)
+        throw new BackbeatError('KAFKA_UNREACHABLE', s.reason ?? 'kafka unreachable', {
+          retriable: true,
+        });
     },
   };
   const app = createGatewayApp(config.gateway, {

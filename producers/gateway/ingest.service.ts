@@ -4,10 +4,29 @@ import { validateEvent, type FieldError } from '../../schemas/catalogue/event-va
 import { isUuid } from '../../common/ids/uuidv7.js';
 import type { AvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import type { EventTypeName } from '../../schemas/generated/events.types.js';
+import { InternalError } from '../../common/errors/backbeat.error.js';
+import { describeError, Outcome } from '../../common/outcome/outcome.js';
+import { inDoubt, KafkaNotConfirmed } from './kafka-not-confirmed.js';
 
+/** One event's answer on the wire (the response shape of POST /v1/events). */
 export type EventResult =
   | { index: number; event_id: string; status: 'accepted' | 'duplicate' }
   | { index: number; event_id?: string; status: 'rejected'; errors: FieldError[] };
+
+/**
+ * One event's verdict, in the outcome vocabulary of common/outcome: `ok` accepted (Kafka
+ * confirmed it), `dlq` refused with its field errors, `drop` a repeat of an event_id earlier in
+ * the batch (sent once), `retry` not confirmed by Kafka (`cause`: its delivery error).
+ */
+export interface EventVerdict {
+  index: number;
+  event_id?: string;
+  outcome: Outcome;
+  /** A `dlq`'s field errors, as the answer lists them. */
+  errors?: FieldError[];
+  /** A `retry`'s delivery error. */
+  cause?: unknown;
+}
 
 /** Hands one record to Kafka; resolves once the broker has confirmed it (acks=all). */
 export type SendToKafka = (record: {
@@ -25,6 +44,7 @@ export interface IngestDeps {
 
 export interface IngestOutcome {
   results: EventResult[];
+  verdicts: EventVerdict[];
   /** Events that passed validation, by type (for metrics). */
   acceptedByType: Map<EventTypeName, number>;
 }
@@ -43,109 +63,143 @@ export async function ingestBatch(
   /** Set for a listener token: only that user's own user-scoped events are taken. */
   bind: { userId?: string } = {},
 ): Promise<IngestOutcome> {
-  const receivedAt = deps.now();
-  const results: EventResult[] = [];
-  const seen = new Set<string>();
-  const sends: Promise<unknown>[] = [];
-  const acceptedByType = new Map<EventTypeName, number>();
-
-  items.forEach((item, index) => {
-    const parsed = envelope(item);
-    if ('errors' in parsed) {
-      results.push({
-        index,
-        status: 'rejected',
-        errors: parsed.errors,
-        ...(parsed.event_id ? { event_id: parsed.event_id } : {}),
-      });
-      return;
-    }
-    const spec = deps.catalogue[parsed.type] as EventTypeSpec;
-    const event = canonicalIds(parsed.event);
-    const v = validateEvent(spec, { ...event, received_time: receivedAt }, receivedAt);
-    const eventId = echoId(event.event_id);
-    if (!v.ok) {
-      results.push({
-        index,
-        status: 'rejected',
-        errors: v.errors.map((e) => ({ ...e, path: `/event${e.path}` })),
-        ...(eventId ? { event_id: eventId } : {}),
-      });
-      return;
-    }
-    const foreign =
-      bind.userId === undefined ? undefined : boundUserError(spec, v.event, bind.userId);
-    if (foreign) {
-      results.push({ index, status: 'rejected', errors: [foreign], event_id: v.event.event_id });
-      return;
-    }
-    const id = v.event.event_id;
-    if (seen.has(id)) {
-      results.push({ index, event_id: id, status: 'duplicate' });
-      return;
-    }
-    seen.add(id);
-    sends.push(
-      deps.send({
-        topic: spec.topic,
-        key: spec.key(v.event as never),
-        value: deps.codec.encode(parsed.type, v.event as never),
-      }),
-    );
-    acceptedByType.set(parsed.type, (acceptedByType.get(parsed.type) ?? 0) + 1);
-    results.push({ index, event_id: id, status: 'accepted' });
-  });
-
-  const settled = await Promise.allSettled(sends);
-  const failed = settled.filter((x): x is PromiseRejectedResult => x.status === 'rejected');
-  if (failed.length)
-    throw new KafkaNotConfirmed(failed[0]!.reason, {
-      written: settled.length - failed.length,
-      failed: failed.length,
-      inDoubt: failed.some((f) => inDoubt(f.reason)),
+  const judged = judgeBatch(items, deps.catalogue, deps.now(), bind);
+  const verdicts = await produce(judged, deps);
+  const retry = verdicts.filter((v) => v.outcome.kind === 'retry');
+  if (retry.length)
+    throw new KafkaNotConfirmed(retry[0]!.cause, {
+      written: judged.filter((j) => j.accepted).length - retry.length,
+      failed: retry.length,
+      inDoubt: retry.some((v) => inDoubt(v.cause)),
     });
-  return { results, acceptedByType };
+  return { verdicts, results: verdicts.map(toEventResult), acceptedByType: countByType(judged) };
+}
+
+/** An event that passed validation, ready to encode. */
+interface Accepted {
+  type: EventTypeName;
+  spec: EventTypeSpec;
+  event: Record<string, unknown> & { event_id: string };
+}
+
+type Judged = { verdict: EventVerdict; accepted?: Accepted };
+
+/** Validates each event on its own; a repeat of an event_id earlier in the batch is dropped. */
+function judgeBatch(
+  items: readonly unknown[],
+  catalogue: EventCatalogue,
+  receivedAt: number,
+  bind: { userId?: string },
+): Judged[] {
+  const seen = new Set<string>();
+  return items.map((item, index) => {
+    const judged = judgeEvent(item, index, catalogue, receivedAt, bind);
+    const id = judged.accepted?.event.event_id;
+    if (id === undefined) return judged;
+    if (seen.has(id))
+      return { verdict: { index, event_id: id, outcome: Outcome.drop('duplicate event_id') } };
+    seen.add(id);
+    return judged;
+  });
+}
+
+function judgeEvent(
+  item: unknown,
+  index: number,
+  catalogue: EventCatalogue,
+  receivedAt: number,
+  bind: { userId?: string },
+): Judged {
+  const parsed = envelope(item);
+  if ('errors' in parsed) return refused(index, parsed.errors, parsed.event_id);
+  const spec = catalogue[parsed.type] as EventTypeSpec;
+  const event = canonicalIds(parsed.event);
+  const v = validateEvent(spec, { ...event, received_time: receivedAt }, receivedAt);
+  if (!v.ok)
+    return refused(
+      index,
+      v.errors.map((e) => ({ ...e, path: `/event${e.path}` })),
+      echoId(event.event_id),
+    );
+  const valid = v.event as unknown as Accepted['event'];
+  const foreign = bind.userId === undefined ? undefined : boundUserError(spec, valid, bind.userId);
+  if (foreign) return refused(index, [foreign], valid.event_id);
+  return {
+    verdict: { index, event_id: valid.event_id, outcome: Outcome.ok() },
+    accepted: { type: parsed.type, spec, event: valid },
+  };
+}
+
+function refused(index: number, errors: FieldError[], eventId: string | undefined): Judged {
+  const reason = errors.map((e) => `${e.path || '/'}: ${e.reason}`).join('; ');
+  return {
+    verdict: {
+      index,
+      outcome: Outcome.dlq(reason),
+      errors,
+      ...(eventId ? { event_id: eventId } : {}),
+    },
+  };
+}
+
+/** The Kafka record of an accepted event: its type's topic and key, Avro-encoded. */
+function encode(a: Accepted, codec: IngestDeps['codec']): Parameters<SendToKafka>[0] {
+  return {
+    topic: a.spec.topic,
+    key: a.spec.key(a.event as never),
+    value: codec.encode(a.type, a.event as never),
+  };
 }
 
 /**
- * Kafka did not confirm every event of a batch. `written` events were confirmed (the others'
- * partitions failed); `inDoubt` when a failure may have been written anyway (a delivery
- * timeout: the broker may have taken the message and not answered). Only with nothing written
- * and nothing in doubt may the caller say "not written" (503).
+ * Encodes and sends the accepted events concurrently and waits for every delivery report: an
+ * event Kafka did not confirm becomes a `retry`.
  */
-export class KafkaNotConfirmed extends Error {
-  constructor(
-    readonly first: unknown,
-    readonly outcome: { written: number; failed: number; inDoubt: boolean },
-  ) {
-    super((first as Error)?.message ?? String(first));
-    this.name = 'KafkaNotConfirmed';
-  }
-  /** Nothing of the batch was written, for certain. */
-  get notWritten(): boolean {
-    return this.outcome.written === 0 && !this.outcome.inDoubt;
+async function produce(judged: readonly Judged[], deps: IngestDeps): Promise<EventVerdict[]> {
+  const sends = judged.map((j) => (j.accepted ? deps.send(encode(j.accepted, deps.codec)) : null));
+  const settled = await Promise.all(
+    sends.map((p) =>
+      p?.then(
+        () => undefined,
+        (err: unknown) => ({ err }),
+      ),
+    ),
+  );
+  return judged.map(({ verdict }, i) => {
+    const failure = settled[i];
+    return failure
+      ? { ...verdict, outcome: Outcome.retry(describeError(failure.err)), cause: failure.err }
+      : verdict;
+  });
+}
+
+/** A verdict as the answer says it: ok accepted, drop duplicate, dlq rejected. */
+function toEventResult(v: EventVerdict): EventResult {
+  switch (v.outcome.kind) {
+    case 'ok':
+      return { index: v.index, event_id: v.event_id!, status: 'accepted' };
+    case 'drop':
+      return { index: v.index, event_id: v.event_id!, status: 'duplicate' };
+    case 'dlq':
+      return {
+        index: v.index,
+        status: 'rejected',
+        errors: v.errors ?? [],
+        ...(v.event_id ? { event_id: v.event_id } : {}),
+      };
+    case 'retry':
+      // A batch with an event Kafka did not confirm fails as a whole (KafkaNotConfirmed).
+      throw new InternalError(
+        `event ${v.index} is to be retried; its batch has no per-event answer`,
+      );
   }
 }
 
-/**
- * librdkafka errors that say a message was not written (RD_KAFKA_MSG_STATUS_NOT_PERSISTED):
- * queue full, unknown topic or partition, message too large, purged from the queue.
- */
-const NOT_WRITTEN_CODES = new Set([-184, -188, -190, -152, 10]);
-
-/**
- * Whether a delivery failure may have been written anyway. By allow list: only a record never
- * handed to librdkafka (KAFKA_NOT_QUEUED) or a failure whose code says "not persisted" is
- * certain; anything else is in doubt. librdkafka raises its message timeout (ERR__MSG_TIMED_OUT)
- * also for a message sent to a broker that then did not answer
- * (RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED, which node-rdkafka does not expose), and the gateway's
- * safety-net timer (KAFKA_TIMEOUT) knows nothing either.
- */
-export function inDoubt(err: unknown): boolean {
-  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
-  if (e?.code === 'KAFKA_NOT_QUEUED') return false;
-  const code = e?.cause?.code;
-  return !(typeof code === 'number' && NOT_WRITTEN_CODES.has(code));
+function countByType(judged: readonly Judged[]): Map<EventTypeName, number> {
+  const byType = new Map<EventTypeName, number>();
+  for (const { accepted } of judged)
+    if (accepted) byType.set(accepted.type, (byType.get(accepted.type) ?? 0) + 1);
+  return byType;
 }
 
 /** The UUID fields every event type may carry; compared and stored in lower case. */

@@ -16,7 +16,8 @@ import { isUuid } from '../../common/ids/uuidv7.js';
 import { createDeliveryQueue, type QueuedEvent } from './delivery-queue.js';
 import { createEventIdGenerator, cryptoRandomBytes } from './event-id.js';
 import { retryDelay } from './retry-policy.js';
-import { CONTEXT_FIELDS, resolveOptions } from './sdk-options.js';
+import { LISTENER_CONTEXT_FIELDS } from '../../schemas/generated/events.types.js';
+import { resolveOptions } from './sdk-options.js';
 import { SDK_ERROR_CODES, isOutage, isRetriable, messageOf, retryAfterOf } from './sdk.errors.js';
 import type {
   BackbeatClient,
@@ -90,7 +91,7 @@ export function createBackbeatClient(options: SdkOptions, deps: SdkDeps): Backbe
       throw new BackbeatError(
         SDK_ERROR_CODES.contextMissing,
         `${type} events are user-scoped and need the client context: ` +
-          `createBackbeatClient({ context: { ${CONTEXT_FIELDS.join(', ')} } }, deps)`,
+          `createBackbeatClient({ context: { ${LISTENER_CONTEXT_FIELDS.join(', ')} } }, deps)`,
       );
     return context;
   }

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import type { AppConfig } from '../../common/config/app.config.js';
 import { createLogger } from '../../common/logging/logger.js';
-import { startGateway } from '../gateway/gateway.runtime.js';
+import { startGatewayServer } from '../gateway/gateway.runtime.js';
 import {
   type EventCatalogue,
   loadEventCatalogue,
@@ -31,7 +31,7 @@ const MAX_EVENTS = 20;
 let config: AppConfig;
 let catalogue: EventCatalogue;
 let codec: AvroCodec;
-type Gateway = Awaited<ReturnType<typeof startGateway>>;
+type Gateway = Awaited<ReturnType<typeof startGatewayServer>>;
 let gateway: Gateway;
 let limited: Gateway;
 
@@ -45,7 +45,7 @@ const context: ClientContext = {
 };
 
 async function gatewayWith(over: { rateLimit?: number }): Promise<Gateway> {
-  return startGateway(
+  return startGatewayServer(
     {
       gateway: {
         ...config.gateway,

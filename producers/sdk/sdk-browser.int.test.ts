@@ -25,7 +25,7 @@ import {
 import { type AvroCodec, createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
-import { startGateway } from '../gateway/gateway.runtime.js';
+import { startGatewayServer } from '../gateway/gateway.runtime.js';
 import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import type * as Sdk from './index.js';
 import { eventTopicEnds, readEventTopicsSince } from '../../test/helpers/sdk-kafka.helper.js';
@@ -38,7 +38,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let config: AppConfig;
 let catalogue: EventCatalogue;
 let codec: AvroCodec;
-let gateway: Awaited<ReturnType<typeof startGateway>>;
+let gateway: Awaited<ReturnType<typeof startGatewayServer>>;
 let browser: Browser;
 let allowed: { server: Server; origin: string };
 let other: { server: Server; origin: string };
@@ -78,7 +78,7 @@ before(async () => {
   const bundle = bundled.outputFiles[0]!.text;
   allowed = await pageServer(bundle);
   other = await pageServer(bundle);
-  gateway = await startGateway(
+  gateway = await startGatewayServer(
     {
       gateway: {
         ...config.gateway,

@@ -3,6 +3,7 @@
  * stops createBackbeatClient with SDK_CONFIG_INVALID naming each problem.
  */
 import { BackbeatError } from '../../common/errors/backbeat.error.js';
+import { LISTENER_CONTEXT_FIELDS } from '../../schemas/generated/events.types.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry-policy.js';
 import { SDK_ERROR_CODES } from './sdk.errors.js';
 import type { OverflowPolicy, SdkOptions } from './sdk.types.js';
@@ -17,14 +18,6 @@ export const SDK_DEFAULTS = {
 };
 
 const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['drop-oldest', 'drop-newest', 'reject'];
-export const CONTEXT_FIELDS = [
-  'user_id',
-  'device_id',
-  'market',
-  'product',
-  'platform',
-  'client_version',
-] as const;
 
 export interface ResolvedOptions {
   maxBatchSize: number;
@@ -66,7 +59,7 @@ export function resolveOptions(o: SdkOptions): ResolvedOptions {
   if (resolved.retry.maxMs < resolved.retry.initialMs)
     problems.push('retry.maxMs must be >= retry.initialMs');
   if (o.context) {
-    for (const f of CONTEXT_FIELDS)
+    for (const f of LISTENER_CONTEXT_FIELDS)
       if (f !== 'product' && (typeof o.context[f] !== 'string' || o.context[f] === ''))
         problems.push(`context.${f} must be a non-empty string`);
     if (o.context.product !== 'FREE' && o.context.product !== 'PREMIUM')

@@ -19,7 +19,7 @@ import { type AvroCodec, createAvroCodec } from '../../schemas/codec/confluent-a
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { tempDir } from '../../test/helpers/temp-dir.helper.js';
-import { startGateway } from '../gateway/gateway.runtime.js';
+import { startGatewayServer } from '../gateway/gateway.runtime.js';
 import { createBackbeatClient } from './backbeat-client.js';
 import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { createHttpTransport } from './http.transport.js';
@@ -41,7 +41,7 @@ const context: ClientContext = {
 let config: AppConfig;
 let catalogue: EventCatalogue;
 let codec: AvroCodec;
-let gateway: Awaited<ReturnType<typeof startGateway>> | undefined;
+let gateway: Awaited<ReturnType<typeof startGatewayServer>> | undefined;
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -52,7 +52,7 @@ async function freePort(): Promise<number> {
 }
 
 function startGatewayOn(port: number) {
-  return startGateway(
+  return startGatewayServer(
     {
       gateway: { ...config.gateway, port, apiKeys: new Map([[API_KEY, 'sdk-outage']]) },
       kafka: config.kafka,

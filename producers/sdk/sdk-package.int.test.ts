@@ -23,7 +23,7 @@ import { type AvroCodec, createAvroCodec } from '../../schemas/codec/confluent-a
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { tempDir } from '../../test/helpers/temp-dir.helper.js';
-import { startGateway } from '../gateway/gateway.runtime.js';
+import { startGatewayServer } from '../gateway/gateway.runtime.js';
 import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { eventTopicEnds, readEventTopicsSince } from '../../test/helpers/sdk-kafka.helper.js';
 
@@ -35,7 +35,7 @@ const API_KEY = `sdk-package-key-${randomUUID().slice(0, 8)}`;
 let config: AppConfig;
 let catalogue: EventCatalogue;
 let codec: AvroCodec;
-let gateway: Awaited<ReturnType<typeof startGateway>>;
+let gateway: Awaited<ReturnType<typeof startGatewayServer>>;
 let staging: string;
 let tarball: string;
 
@@ -54,7 +54,7 @@ before(async () => {
   });
   await codec.init();
   await ensureEventTopics(config.kafka, catalogue);
-  gateway = await startGateway(
+  gateway = await startGatewayServer(
     {
       gateway: { ...config.gateway, port: 0, apiKeys: new Map([[API_KEY, 'sdk-package']]) },
       kafka: config.kafka,

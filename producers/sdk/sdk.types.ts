@@ -3,24 +3,26 @@
  * transport uses only fetch. Event payloads are the generated Avro types minus what the SDK
  * fills in itself (event_id, event_time when omitted, received_time, and the client context).
  */
-import type { EventTypeMap, EventTypeName } from '../../schemas/generated/events.types.js';
+import type {
+  ENVELOPE_FIELDS,
+  EventTypeMap,
+  EventTypeName,
+  LISTENER_EVENT_NAMES,
+  ListenerContext,
+} from '../../schemas/generated/events.types.js';
 
 export type { EventTypeMap, EventTypeName };
 
-/** Fields every listener-client event carries, set once per SDK instance. */
-export interface ClientContext {
-  user_id: string;
-  device_id: string;
-  market: string;
-  product: 'FREE' | 'PREMIUM';
-  platform: string;
-  client_version: string;
-}
+/**
+ * Fields every listener-client event carries, set once per SDK instance (derived from the
+ * schemas: schemas/generated LISTENER_CONTEXT_FIELDS).
+ */
+export type ClientContext = ListenerContext;
 
 /** The event types that carry a ClientContext (keyed by user id on Kafka). */
-export type UserScopedEventName = 'playback' | 'skip' | 'follow' | 'listener-settings';
+export type UserScopedEventName = (typeof LISTENER_EVENT_NAMES)[number];
 
-type Envelope = 'event_id' | 'event_time' | 'received_time';
+type Envelope = (typeof ENVELOPE_FIELDS)[number];
 type ClientFields = keyof ClientContext;
 
 /**

@@ -1,4 +1,4 @@
-import type { FollowEvent } from '../../schemas/generated/events.types.js';
+import type { FollowEvent, ListenerContext } from '../../schemas/generated/events.types.js';
 import type { Catalogue } from './catalogue.generator.js';
 import type { Prng } from './prng.js';
 import {
@@ -50,7 +50,7 @@ export function generateUsers(
 }
 
 /** The fields every user-scoped event carries, for one user on one device. */
-export function clientFields(user: User, device: Device) {
+export function clientFields(user: User, device: Device): ListenerContext {
   return {
     user_id: user.user_id,
     device_id: device.device_id,

@@ -2,14 +2,10 @@
  * The simulator's command-line flags: parsing and validation. Every problem names its flag; the
  * CLI prints them and exits 2 (a usage error), never with a stack trace.
  */
+import { UsageError } from '../../common/errors/usage.error.js';
 import { DAY_MS, DEFAULT_PARAMS, HOUR_MS, type SimulationParams } from './simulator.types.js';
 
-export class UsageError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
 
 type Kind = 'int' | 'number' | 'string' | 'url' | 'date' | 'bool' | 'enum';
 interface FlagSpec {
@@ -184,13 +180,10 @@ function parseValue(
       return { value: ms };
     }
     case 'url': {
-      try {
-        const u = new URL(raw);
-        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
-        return { value: raw };
-      } catch {
-        return { problem: `--${name} must be an http(s) URL ${got}` };
-      }
+      const scheme = URL.canParse(raw) ? new URL(raw).protocol : undefined;
+      return scheme === 'http:' || scheme === 'https:'
+        ? { value: raw }
+        : { problem: `--${name} must be an http(s) URL ${got}` };
     }
     case 'enum':
       return spec.values?.includes(raw)

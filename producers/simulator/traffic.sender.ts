@@ -9,6 +9,7 @@
  * device's events stay in their order. Backpressure keeps at most `maxPending` events
  * unanswered; `rate` (events/s) paces emission at a fixed rate.
  */
+import { LISTENER_CONTEXT_FIELDS } from '../../schemas/generated/events.types.js';
 import { createBackbeatClient } from '../sdk/backbeat-client.js';
 import type {
   BackbeatClient,
@@ -58,21 +59,22 @@ export interface SendStats {
 
 /** What the SDK fills in itself: the envelope, and for user-scoped events the client context. */
 const ENVELOPE = ['event_id', 'received_time'] as const;
-const USER_ENVELOPE = [
-  ...ENVELOPE,
-  'user_id',
-  'device_id',
-  'market',
-  'product',
-  'platform',
-  'client_version',
-] as const;
+const USER_ENVELOPE = [...ENVELOPE, ...LISTENER_CONTEXT_FIELDS] as const;
 
 function omit<T extends object, K extends keyof T>(record: T, keys: readonly K[]): Omit<T, K> {
   const out = { ...record };
   for (const k of keys) delete out[k];
   return out;
 }
+
+function pick<T extends object, K extends keyof T>(record: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, record[k]])) as Pick<T, K>;
+}
+
+/** A listener event as the SDK takes it: without what the SDK fills in itself. */
+export const withoutUserEnvelope = <T extends Record<(typeof USER_ENVELOPE)[number], unknown>>(
+  event: T,
+) => omit(event, USER_ENVELOPE);
 
 interface Pending {
   batch: OutgoingEvent[];
@@ -183,17 +185,7 @@ export function createTrafficSender(config: SenderConfig, deps: SenderDeps) {
     const key = 'device_id' in e.event ? e.event.device_id : '';
     let c = clients.get(key);
     if (!c) {
-      const context =
-        'device_id' in e.event
-          ? {
-              user_id: e.event.user_id,
-              device_id: e.event.device_id,
-              market: e.event.market,
-              product: e.event.product,
-              platform: e.event.platform,
-              client_version: e.event.client_version,
-            }
-          : undefined;
+      const context = 'device_id' in e.event ? pick(e.event, LISTENER_CONTEXT_FIELDS) : undefined;
       c = create(
         {
           ...(context ? { context } : {}),
@@ -222,16 +214,16 @@ export function createTrafficSender(config: SenderConfig, deps: SenderDeps) {
     let sdkId: string;
     switch (e.type) {
       case 'playback':
-        sdkId = client.playback(omit(e.event, USER_ENVELOPE));
+        sdkId = client.playback(withoutUserEnvelope(e.event));
         break;
       case 'skip':
-        sdkId = client.skip(omit(e.event, USER_ENVELOPE));
+        sdkId = client.skip(withoutUserEnvelope(e.event));
         break;
       case 'follow':
-        sdkId = client.follow(omit(e.event, USER_ENVELOPE));
+        sdkId = client.follow(withoutUserEnvelope(e.event));
         break;
       case 'listener-settings':
-        sdkId = client.listenerSettings(omit(e.event, USER_ENVELOPE));
+        sdkId = client.listenerSettings(withoutUserEnvelope(e.event));
         break;
       case 'track-upload':
         sdkId = client.trackUpload(omit(e.event, ENVELOPE));

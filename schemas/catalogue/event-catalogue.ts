@@ -5,6 +5,7 @@ import {
   type EventTypeMap,
   type EventTypeName,
 } from '../generated/events.types.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 export type { EventTypeMap, EventTypeName };
 export { EVENT_TYPE_NAMES };
@@ -41,7 +42,8 @@ export function loadEventCatalogue(): { [N in EventTypeName]: EventTypeSpec<N> }
   const out = {} as { [N in EventTypeName]: EventTypeSpec<N> };
   for (const name of EVENT_TYPE_NAMES) {
     const schema = files.get(name);
-    if (!schema) throw new Error(`schemas/avro/${name}.avsc is missing`);
+    if (!schema)
+      throw new BackbeatError('SCHEMA_FILE_MISSING', `schemas/avro/${name}.avsc is missing`);
     const topic = `${TOPIC_PREFIX}${name}`;
     (out as Record<string, EventTypeSpec>)[name] = {
       name,

@@ -18,6 +18,7 @@ import {
   PERIOD,
   STRING_CAPS,
 } from './event-validation.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 type Json = Record<string, unknown>;
 type AvroType = string | AvroType[] | { type: unknown; [k: string]: unknown };
@@ -72,7 +73,10 @@ function schemaOf(t: AvroType, field: string, named: Map<string, Json>): Json {
         return s;
       }
       default:
-        throw new Error(`event JSON schema: unsupported Avro type ${t}`);
+        throw new BackbeatError(
+          'AVRO_TYPE_UNSUPPORTED',
+          `event JSON schema: unsupported Avro type ${t}`,
+        );
     }
   }
   const o = t as Json;

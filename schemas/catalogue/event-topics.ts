@@ -5,6 +5,9 @@
 import { createKafkaAdmin } from '../../common/kafka/kafka-admin.js';
 import type { EventCatalogue, EventTypeSpec } from './event-catalogue.js';
 
+/** Where every processor and the gateway's callers dead-letter what cannot be applied. */
+export const DLQ_TOPIC = 'backbeat.dlq';
+
 export interface EventTopicsConfig {
   brokers: string[];
   clientId: string;

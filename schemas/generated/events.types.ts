@@ -233,3 +233,15 @@ export const RECORD_NAMES = {
   'track-upload': 'TrackUploadEvent',
 } as const satisfies Record<EventTypeName, string>;
 
+/** Fields every event type carries: the envelope. */
+export const ENVELOPE_FIELDS = ['event_id', 'event_time', 'received_time'] as const;
+
+/** Event types that name a listener (they have user_id, their Kafka key). */
+export const LISTENER_EVENT_NAMES = ['follow', 'listener-settings', 'playback', 'skip'] as const satisfies readonly EventTypeName[];
+
+/** Fields every listener event carries besides the envelope: the listener's client context. */
+export const LISTENER_CONTEXT_FIELDS = ['user_id', 'device_id', 'market', 'product', 'platform', 'client_version'] as const;
+
+/** The listener's client context: the LISTENER_CONTEXT_FIELDS of a listener event. */
+export type ListenerContext = Pick<FollowEvent, (typeof LISTENER_CONTEXT_FIELDS)[number]>;
+

@@ -1,13 +1,12 @@
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type {
   ChdbServerConfig,
   ClickHouseConfig,
   StackConfig,
 } from '../../common/config/app.config.js';
-import type { ServiceSpec } from '../../common/process/process-supervisor.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
+import { tsEntryCommand, type ServiceSpec } from '../../common/process/process-supervisor.js';
 
 /**
  * The chDB server as a local-stack service: `node --import tsx services/chdb-server/chdb-server.main.ts
@@ -25,21 +24,11 @@ export function chdbServerService(config: {
   const secretsFile = path.resolve(stack.root, stack.dataDir, 'run', 'chdb-server.secrets.json');
   const host = stack.host;
   const marker = `--data=${clickhouse.chdbPath}`;
-  // An absolute loader URL: the supervisor may be run from any working directory.
-  const tsx = pathToFileURL(
-    createRequire(path.join(stack.root, 'package.json')).resolve('tsx'),
-  ).href;
   return {
     name: 'clickhouse',
     host,
     ports: [chdbServer.port],
-    command: process.execPath,
-    args: [
-      '--import',
-      tsx,
-      path.join(stack.root, 'services/chdb-server/chdb-server.main.ts'),
-      marker,
-    ],
+    ...tsEntryCommand(stack.root, 'services/chdb-server/chdb-server.main.ts', [marker]),
     env: {
       BACKBEAT_DATA_DIR: stack.dataDir,
       BACKBEAT_HOST: host,
@@ -78,5 +67,9 @@ export async function chdbServerReady(url: string): Promise<void> {
   const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) });
   const body = await res.text();
   if (res.status !== 200 || body !== 'Ok.\n')
-    throw new Error(`GET /ping answered ${res.status} ${JSON.stringify(body.slice(0, 80))}`);
+    throw new BackbeatError(
+      'CHDB_SERVER_NOT_READY',
+      `GET /ping answered ${res.status} ${JSON.stringify(body.slice(0, 80))}`,
+      { retriable: true },
+    );
 }

@@ -3,6 +3,7 @@
  * the HTTP status ClickHouse answers for each (src/Server/HTTP/exceptionCodeToHTTPStatus.cpp),
  * result content types, and the URL parameters that are not settings.
  */
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 /** ClickHouse error codes the chDB server raises itself (the engine's own carry their codes). */
 export const ErrorCode = {
@@ -30,24 +31,50 @@ export const ErrorCode = {
 
 const NAMES = new Map<number, string>(Object.entries(ErrorCode).map(([k, v]) => [v, k]));
 
-/** An error answered the way ClickHouse answers it: `Code: N. DB::Exception: ... (NAME)`. */
-export class ClickHouseServerError extends Error {
-  readonly code: number;
+/**
+ * ClickHouse codes for a busy or briefly unavailable server, where the same request may succeed
+ * later: TOO_MANY_SIMULTANEOUS_QUERIES, SOCKET_TIMEOUT, CANNOT_SCHEDULE_TASK.
+ */
+const RETRIABLE_CODES = new Set<number>([ErrorCode.TOO_MANY_SIMULTANEOUS_QUERIES, 209, 439]);
+
+/**
+ * An error answered the way ClickHouse answers it: `Code: N. DB::Exception: ... (NAME)`.
+ * `errorCode` is ClickHouse's numeric exception code (it picks the HTTP status and the
+ * `X-ClickHouse-Exception-Code` header); `code` is Backbeat's, `CLICKHOUSE_<NAME>`.
+ */
+export class ClickHouseServerError extends BackbeatError {
+  /** ClickHouse's numeric exception code (`Code: N.`). */
+  readonly errorCode: number;
+  /** ClickHouse's exception name (`UNKNOWN_TABLE`, ...). */
   readonly type: string;
   /** The engine's own exception text, when the error came from the engine. */
   private readonly engineText: string | undefined;
 
-  constructor(code: number, message: string, opts: { type?: string; text?: string } = {}) {
-    super(message);
-    this.code = code;
-    this.type = opts.type ?? NAMES.get(code) ?? 'UNKNOWN_EXCEPTION';
+  constructor(
+    errorCode: number,
+    message: string,
+    opts: { type?: string; text?: string; retriable?: boolean; cause?: unknown } = {},
+  ) {
+    const type = opts.type ?? NAMES.get(errorCode) ?? 'UNKNOWN_EXCEPTION';
+    super(`CLICKHOUSE_${type}`, message, {
+      retriable: opts.retriable ?? RETRIABLE_CODES.has(errorCode),
+      cause: opts.cause,
+    });
+    this.errorCode = errorCode;
+    this.type = type;
     this.engineText = opts.text;
-    this.name = 'ClickHouseServerError';
   }
 
   /** The exception text without the version suffix. */
   get text(): string {
-    return this.engineText ?? `Code: ${this.code}. DB::Exception: ${this.message}. (${this.type})`;
+    return (
+      this.engineText ?? `Code: ${this.errorCode}. DB::Exception: ${this.message}. (${this.type})`
+    );
+  }
+
+  /** The HTTP status ClickHouse answers this error with. */
+  get httpStatus(): number {
+    return httpStatusFor(this.errorCode);
   }
 
   /** An engine error message (`Code: 60. DB::Exception: ... (UNKNOWN_TABLE)`) as an error. */
@@ -59,6 +86,12 @@ export class ClickHouseServerError extends Error {
       ?.type;
     return new ClickHouseServerError(Number(m[1]), text, { text, ...(type ? { type } : {}) });
   }
+}
+
+/** Any error the engine threw, as a ClickHouse error (its own code and text when it has them). */
+export function engineError(err: unknown): ClickHouseServerError {
+  if (err instanceof ClickHouseServerError) return err;
+  return ClickHouseServerError.fromEngine(err instanceof Error ? err.message : String(err));
 }
 
 // Codes per status, as in ClickHouse's exceptionCodeToHTTPStatus (numbers from errorCodeToName).

@@ -7,6 +7,7 @@
  *
  * Both take the schema as parsed JSON that avsc has already accepted.
  */
+import { InternalError } from '../../common/errors/backbeat.error.js';
 
 const PRIMITIVES = new Set([
   'null',
@@ -46,7 +47,7 @@ function transform(node: Json, ns: string | undefined, defined: Set<string>, kee
   if (typeof node === 'string') return PRIMITIVES.has(node) ? node : fullName(node, ns);
   if (Array.isArray(node)) return node.map((branch) => transform(branch, ns, defined, keep));
   if (node === null || typeof node !== 'object') {
-    throw new Error(`not an Avro schema node: ${JSON.stringify(node)}`);
+    throw new InternalError(`not an Avro schema node: ${JSON.stringify(node)}`);
   }
   const type = node.type;
   if (typeof type !== 'string') return transform(type ?? null, ns, defined, keep);

@@ -19,6 +19,7 @@ import {
   decodeRecord,
   encodeRecord,
 } from './registry.state.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 /** Largest record written to the schemas topic: under the broker's default message.max.bytes. */
 const MAX_RECORD_BYTES = 1_000_000;
@@ -214,7 +215,12 @@ export function createKafkaSchemaStore(
   }
 
   async function check(): Promise<void> {
-    if (!started) throw new Error('the schema store is still reading its topic');
+    if (!started)
+      throw new BackbeatError(
+        'REGISTRY_STORE_STARTING',
+        'the schema store is still reading its topic',
+        { retriable: true },
+      );
     if (failure) throw failure;
     await admin.admin.describeCluster();
   }

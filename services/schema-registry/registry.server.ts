@@ -4,7 +4,8 @@
  * request, and answers in Confluent's error shape for everything that goes wrong.
  */
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { createRequestMetrics, startTimer } from '../../common/http/http-metrics.js';
 import { listen } from '../../common/http/http-server.js';
 import { type ReadinessCheck, createOpsRouter } from '../../common/http/ops.router.js';
 import type { Logger } from '../../common/logging/logger.js';
@@ -30,24 +31,24 @@ export interface RegistryServerDeps {
 
 export function createRegistryServer(config: RegistryServerConfig, deps: RegistryServerDeps) {
   const { logger: log, metrics } = deps;
-  const requests = new Counter({
-    name: 'backbeat_schema_registry_requests_total',
-    help: 'HTTP requests answered by the schema registry, by method, route and status',
-    labelNames: ['method', 'route', 'status'],
-    registers: [metrics],
-  });
-  const latency = new Histogram({
-    name: 'backbeat_schema_registry_request_duration_seconds',
-    help: 'Time to answer a schema registry HTTP request',
-    labelNames: ['method', 'route'],
-    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-    registers: [metrics],
+  const { requests, latency } = createRequestMetrics(metrics, {
+    requests: {
+      name: 'backbeat_schema_registry_requests_total',
+      help: 'HTTP requests answered by the schema registry, by method, route and status',
+      labelNames: ['method', 'route', 'status'],
+    },
+    duration: {
+      name: 'backbeat_schema_registry_request_duration_seconds',
+      help: 'Time to answer a schema registry HTTP request',
+      labelNames: ['method', 'route'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    },
   });
 
   const observe: RequestHandler = (req, res, next) => {
-    const t0 = process.hrtime.bigint();
+    const elapsed = startTimer();
     res.on('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const seconds = elapsed();
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
       const labels = { method: req.method, route: String(route) };
       requests.inc({ ...labels, status: String(res.statusCode) });

@@ -1,8 +1,6 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { KafkaConfig, RegistryConfig, StackConfig } from '../../common/config/app.config.js';
-import type { ServiceSpec } from '../../common/process/process-supervisor.js';
+import { tsEntryCommand, type ServiceSpec } from '../../common/process/process-supervisor.js';
+import { BackbeatError } from '../../common/errors/backbeat.error.js';
 
 /**
  * Backbeat's schema registry as a local-stack service: `node --import tsx
@@ -19,21 +17,11 @@ export function registryService(config: {
   const { registry, kafka, stack } = config;
   const host = stack.host;
   const marker = `--data-dir=${stack.dataDir}`;
-  // An absolute loader URL: the supervisor may be run from any working directory.
-  const tsx = pathToFileURL(
-    createRequire(path.join(stack.root, 'package.json')).resolve('tsx'),
-  ).href;
   return {
     name: 'registry',
     host,
     ports: [registry.port],
-    command: process.execPath,
-    args: [
-      '--import',
-      tsx,
-      path.join(stack.root, 'services/schema-registry/registry.main.ts'),
-      marker,
-    ],
+    ...tsEntryCommand(stack.root, 'services/schema-registry/registry.main.ts', [marker]),
     env: {
       BACKBEAT_DATA_DIR: stack.dataDir,
       BACKBEAT_CACHE_DIR: stack.cacheDir,
@@ -56,5 +44,8 @@ export function registryService(config: {
 export async function registryReady(url: string): Promise<void> {
   const res = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(1000) });
   await res.arrayBuffer();
-  if (res.status !== 200) throw new Error(`GET /subjects answered ${res.status}`);
+  if (res.status !== 200)
+    throw new BackbeatError('REGISTRY_NOT_READY', `GET /subjects answered ${res.status}`, {
+      retriable: true,
+    });
 }

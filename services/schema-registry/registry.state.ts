@@ -11,6 +11,7 @@ import {
   parseCompatibilityLevel,
 } from './avro-compatibility.js';
 import { InvalidSchemaError } from './registry.errors.js';
+import { InternalError } from '../../common/errors/backbeat.error.js';
 
 export interface SchemaReference {
   name: string;
@@ -207,7 +208,7 @@ export class RegistryState {
     let type = this.types.get(id);
     if (!type) {
       const entry = this.ids.get(id);
-      if (!entry) throw new Error(`schema id ${id} is not in the registry`);
+      if (!entry) throw new InternalError(`schema id ${id} is not in the registry`);
       type = this.parse(entry.schema, entry.references).type;
       this.types.set(id, type);
     }

@@ -1,4 +1,5 @@
 import type { RedisOp, RedisPlan } from './redis-ops.js';
+import { BackbeatError, InternalError } from '../../common/errors/backbeat.error.js';
 
 /**
  * An in-memory interpreter of the RedisOp language with the same semantics as the sink's Lua
@@ -19,6 +20,8 @@ export interface MemoryRedis {
   get(key: string): string | null;
   /** Every key holding a value, sorted. */
   keys(): string[];
+  /** Like TYPE: what `key` holds, or 'none'. */
+  type(key: string): 'hash' | 'zset' | 'set' | 'string' | 'none';
 }
 
 type Value =
@@ -50,7 +53,10 @@ export function createMemoryRedis(): MemoryRedis {
   function typed<T extends Value['type']>(key: string, type: T, create: boolean) {
     const cur = data.get(key);
     if (cur && cur.type !== type) {
-      throw new Error(`WRONGTYPE Operation against a key holding the wrong kind of value (${key})`);
+      throw new BackbeatError(
+        'REDIS_WRONGTYPE',
+        `WRONGTYPE Operation against a key holding the wrong kind of value (${key})`,
+      );
     }
     if (cur) return cur as Extract<Value, { type: T }>;
     if (!create) return undefined;
@@ -72,7 +78,8 @@ export function createMemoryRedis(): MemoryRedis {
 
   function integer(raw: string | undefined, what: string): number {
     const n = raw === undefined ? 0 : Number(raw);
-    if (!Number.isSafeInteger(n)) throw new Error(`ERR ${what} is not an integer`);
+    if (!Number.isSafeInteger(n))
+      throw new BackbeatError('REDIS_NOT_INTEGER', `ERR ${what} is not an integer`);
     return n;
   }
 
@@ -145,7 +152,7 @@ export function createMemoryRedis(): MemoryRedis {
       }
       default: {
         const unknown: never = op;
-        throw new Error(`unknown op ${(unknown as unknown[])[0]}`);
+        throw new InternalError(`unknown op ${(unknown as unknown[])[0]}`);
       }
     }
   }
@@ -178,6 +185,9 @@ export function createMemoryRedis(): MemoryRedis {
     },
     keys() {
       return [...data.keys()].sort(byteOrder);
+    },
+    type(key) {
+      return data.get(key)?.type ?? 'none';
     },
   };
 }

@@ -9,15 +9,14 @@ import { catalogueProjection } from '../../processors/catalogue/catalogue.projec
 import { createCatalogueReader } from '../../read-models/catalogue/catalogue.reader.js';
 import { playCountsProjection } from '../../processors/play-counts/play-counts.projection.js';
 import { createPlayCountsReader } from '../../read-models/play-counts/play-counts.reader.js';
-import { redisHarness } from './play-counts.helper.js';
+import { redisHarness } from './redis-harness.helper.js';
+import { envelopes } from './envelope.helper.js';
 import { rawArchiveProjection } from '../../processors/raw-archive/raw-archive.projection.js';
 import type { AnyEnvelope } from '../../processors/runtime/processor.types.js';
 import { userStateProjection } from '../../processors/user-state/user-state.projection.js';
 import { createUserStateReader } from '../../read-models/user-state/user-state.reader.js';
-import type { EventTypeMap } from '../../schemas/generated/events.types.js';
 import { createClickHouseRowsSink } from '../../sinks/clickhouse/clickhouse-rows.sink.js';
 import { openClickHouse, type ClickHouseHandle } from '../../sinks/clickhouse/clickhouse.client.js';
-import { validEvents } from '../../schemas/catalogue/event-examples.js';
 import { createAnalystClickHouse } from '../../api/app/analyst-clickhouse.js';
 import { createApiApp } from '../../api/app/api.app.js';
 import { mintToken, type TokenRole } from '../../api/app/auth/api-token.js';
@@ -39,20 +38,7 @@ export function scenarioNow(wall = Date.now()): number {
  * SE and NO, qualified and short plays, a skip, follows, and one play 10 days back.
  */
 export function scenario(now: number): AnyEnvelope[] {
-  const fx = validEvents(now);
-  let offset = 0;
-  const env = <N extends keyof EventTypeMap>(
-    type: N,
-    over: Partial<EventTypeMap[N]>,
-  ): AnyEnvelope =>
-    ({
-      type,
-      event: { ...fx[type], event_id: randomUUID(), ...over },
-      topic: `backbeat.${type}`,
-      partition: 0,
-      offset: offset++,
-      schemaId: 1,
-    }) as AnyEnvelope;
+  const env = envelopes({ now });
   const at = (ago: number) => ({ event_time: now - ago, received_time: now - ago + 1000 });
   const play = (user: string, market: string, track: string, ms: number, ago: number) =>
     env('playback', {

@@ -7,7 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
 import type { AppConfig, KafkaConfig } from '../../common/config/app.config.js';
 import { createLogger } from '../../common/logging/logger.js';
-import { startGateway } from '../../producers/gateway/gateway.runtime.js';
+import { startGatewayServer } from '../../producers/gateway/gateway.runtime.js';
 import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';
 import type { EventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
@@ -147,11 +147,11 @@ export async function startTestGateway(
     gateway?: Partial<AppConfig['gateway']>;
     listenerTokenSecret?: string;
   },
-): Promise<{ gateway: Awaited<ReturnType<typeof startGateway>>; codec: AvroCodec }> {
+): Promise<{ gateway: Awaited<ReturnType<typeof startGatewayServer>>; codec: AvroCodec }> {
   const codec = createAvroCodec(catalogue, { registry: createRegistryClient(config.registry) });
   await codec.init();
   await ensureEventTopics(config.kafka, catalogue);
-  const gateway = await startGateway(
+  const gateway = await startGatewayServer(
     {
       gateway: {
         ...config.gateway,

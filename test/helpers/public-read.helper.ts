@@ -8,7 +8,7 @@ import { catalogueProjection } from '../../processors/catalogue/catalogue.projec
 import { createCatalogueReader } from '../../read-models/catalogue/catalogue.reader.js';
 import { playCountsProjection } from '../../processors/play-counts/play-counts.projection.js';
 import { createPlayCountsReader } from '../../read-models/play-counts/play-counts.reader.js';
-import { redisHarness } from './play-counts.helper.js';
+import { redisHarness } from './redis-harness.helper.js';
 
 /** Test helpers for the public read routes: real projections in Redis, a bare app, contracts. */
 

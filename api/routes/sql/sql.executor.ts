@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { BackbeatError } from '../../../common/errors/backbeat.error.js';
 
 /** Result formats an analyst may ask for, and the content type each is answered with. */
 export const SQL_FORMATS = {
@@ -21,17 +22,20 @@ export interface SqlLimits {
   maxResultBytes?: number;
 }
 
-/** A refused or failed analyst query, mapped to an HTTP answer. */
-export class AnalystSqlError extends Error {
+/**
+ * A refused or failed analyst query, mapped to an HTTP answer. `code` is the problem code the
+ * API answers with (`sql-timeout`, `clickhouse-busy`, ...); a 503 (ClickHouse unreachable or
+ * busy) is retriable, a 400 (the query itself is refused) is not.
+ */
+export class AnalystSqlError extends BackbeatError {
   constructor(
     readonly status: 400 | 503,
-    readonly code: string,
+    code: string,
     readonly title: string,
     message: string,
     readonly clickhouse?: { code: number; type: string },
   ) {
-    super(message);
-    this.name = 'AnalystSqlError';
+    super(code, message, { retriable: status === 503 });
   }
 }
 

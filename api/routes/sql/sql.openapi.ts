@@ -1,10 +1,7 @@
+import { problemResponse as problem } from '../../../common/http/problem.openapi.js';
 import { SQL_FORMATS } from './sql.executor.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const problem = (description: string, schema = 'Problem') => ({
-  description,
-  content: { 'application/problem+json': { schema: ref(schema) } },
-});
 const formats = Object.keys(SQL_FORMATS);
 const text = (description: string) => ({ schema: { type: 'string', description } });
 
@@ -56,7 +53,7 @@ export const sqlOpenApi = {
             'The statement was refused before it ran (not a read, several statements, a FORMAT clause, ' +
               'a limit setting, a table function reaching outside the database), or ClickHouse refused ' +
               'or stopped it: sql-timeout, sql-too-many-rows, sql-read-only, sql-error (with clickhouse_code and clickhouse_type)',
-            'SqlProblem',
+            { schema: 'SqlProblem' },
           ),
           '401': problem('Missing, invalid or expired token'),
           '403': problem('The token is not an analyst token'),

@@ -1,3 +1,7 @@
+import {
+  PROBLEM_SCHEMA,
+  problemResponse as problem,
+} from '../../../common/http/problem.openapi.js';
 import { ID_MAX_LENGTH, MARKET_PATTERN } from './public-read.http.js';
 
 /**
@@ -8,19 +12,7 @@ import { ID_MAX_LENGTH, MARKET_PATTERN } from './public-read.http.js';
 export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 export const sharedSchemas = {
-  Problem: {
-    type: 'object',
-    description: 'RFC 9457 problem details.',
-    required: ['type', 'title', 'status', 'code'],
-    properties: {
-      type: { type: 'string' },
-      title: { type: 'string' },
-      status: { type: 'integer' },
-      code: { type: 'string' },
-      detail: { type: 'string' },
-      parameter: { type: 'string', description: 'The invalid parameter (400 only).' },
-    },
-  },
+  Problem: PROBLEM_SCHEMA,
   ArtistCredit: {
     type: 'object',
     required: ['artist_id', 'name'],
@@ -59,10 +51,7 @@ export const notModified = {
   headers,
 };
 
-export const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: ref('Problem') } },
-});
+export { problem };
 
 export const unavailable = problem('The projection store is unavailable; retry (Retry-After).');
 

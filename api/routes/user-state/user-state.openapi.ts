@@ -2,6 +2,11 @@
  * OpenAPI 3.1 fragments (paths + components) of the user-state routes, merged by the API
  * skeleton. Schemas are closed (additionalProperties: false) so contract tests catch drift.
  */
+import {
+  PROBLEM_SCHEMA,
+  problemResponse as problem,
+} from '../../../common/http/problem.openapi.js';
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const ms = (description: string) => ({ type: 'integer', minimum: 0, description });
 const count = (description: string) => ({ type: 'integer', minimum: 0, description });
@@ -20,10 +25,6 @@ const json = (schema: unknown, description: string, headers?: Record<string, unk
   description,
   ...(headers ? { headers } : {}),
   content: { 'application/json': { schema } },
-});
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: ref('Problem') } },
 });
 const privateHeaders = {
   'Cache-Control': { description: 'private, no-store', schema: { type: 'string' } },
@@ -167,18 +168,7 @@ export const userStateOpenApi = {
       },
     },
     schemas: {
-      Problem: {
-        type: 'object',
-        required: ['type', 'title', 'status', 'code'],
-        properties: {
-          type: { type: 'string' },
-          title: { type: 'string' },
-          status: { type: 'integer' },
-          code: { type: 'string' },
-          detail: { type: 'string' },
-          parameter: { type: 'string', description: 'The invalid parameter (400).' },
-        },
-      },
+      Problem: PROBLEM_SCHEMA,
       Totals: closed({
         ms_played: ms('Milliseconds listened over ENDED playbacks.'),
         qualified_streams: count('ENDED playbacks of at least 30 000 ms.'),

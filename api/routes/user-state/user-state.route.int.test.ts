@@ -8,7 +8,7 @@ import type { AnyEnvelope } from '../../../processors/runtime/processor.types.js
 import { userStateProjection } from '../../../processors/user-state/user-state.projection.js';
 import { createUserStateReader } from '../../../read-models/user-state/user-state.reader.js';
 import { pid, userStateEvents } from '../../../test/helpers/user-state.helper.js';
-import { createRedisProjectionSink } from '../../../sinks/redis/redis-projection.sink.js';
+import { redisHarness } from '../../../test/helpers/redis-harness.helper.js';
 import { useStack } from '../../../test/helpers/stack.helper.js';
 import { checkSchema, responseSchema } from '../../../test/helpers/user-state-contract.helper.js';
 import {
@@ -77,8 +77,8 @@ before(async () => {
   const config = await useStack();
   redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
   const name = `user-state-route-it-${randomUUID()}`;
-  const sink = createRedisProjectionSink({ name, generation: 1, dedupTtlSeconds: 3600 }, { redis });
-  drop = () => sink.drop!();
+  const h = redisHarness(redis, userStateProjection, { name });
+  drop = () => h.sink.drop!();
   const ev = userStateEvents(randomUUID());
   const batch: AnyEnvelope[] = [
     ...Array.from({ length: 5 }, (_, i) =>
@@ -119,9 +119,9 @@ before(async () => {
     ),
     ev.skip(),
   ];
-  const planned = userStateProjection.plan(batch);
-  assert.ok(planned.outcomes.every((o) => o.kind === 'ok'));
-  await sink.apply(planned.plan, [{ topic: 't', partition: 0, from: 0, to: batch.length - 1 }]);
+  const applied = await h.apply(batch);
+  assert.ok(applied.outcomes.every((o) => o.kind === 'ok'));
+  assert.equal(applied.result, 'applied');
   base = await serve({ reader: createUserStateReader({ redis }, { name }) });
 });
 
@@ -135,17 +135,11 @@ after(async () => {
 describe('friend activity privacy through the routes (real Redis sink and projection)', () => {
   it('a follower sees nothing by default, the activity after opt-in, and nothing during a private session', async () => {
     const name = `user-state-privacy-it-${randomUUID()}`;
-    const sink = createRedisProjectionSink(
-      { name, generation: 1, dedupTtlSeconds: 3600 },
-      { redis },
-    );
-    let next = 0;
+    const h = redisHarness(redis, userStateProjection, { name });
     const apply = async (...batch: AnyEnvelope[]) => {
-      const planned = userStateProjection.plan(batch);
-      assert.ok(planned.outcomes.every((o) => o.kind === 'ok'));
-      const range = { topic: 't', partition: 0, from: next, to: next + batch.length - 1 };
-      assert.equal(await sink.apply(planned.plan, [range]), 'applied');
-      next += batch.length;
+      const applied = await h.apply(batch);
+      assert.ok(applied.outcomes.every((o) => o.kind === 'ok'));
+      assert.equal(applied.result, 'applied');
     };
     let clock = T0 + 60_000;
     const url = await serve({
@@ -208,7 +202,7 @@ describe('friend activity privacy through the routes (real Redis sink and projec
       await apply(play('after', until + 10, 3));
       assert.deepEqual(await friends(), ['star:after']);
     } finally {
-      await sink.drop!();
+      await h.sink.drop!();
     }
   });
 });

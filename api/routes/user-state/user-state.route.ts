@@ -31,12 +31,13 @@ export interface UserStateRouteDeps {
   artistExists?: (artistId: string) => Promise<boolean>;
 }
 
-class BadParameter extends Error {
+/** A query or path parameter is invalid: 400 invalid-parameter, naming it. */
+class BadParameter extends BackbeatError {
   constructor(
     readonly parameter: string,
     message: string,
   ) {
-    super(message);
+    super('INVALID_PARAMETER', message);
   }
 }
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
-import { createHttpMetrics } from '../../common/metrics/metrics.js';
-import type { Logger } from '../../common/logging/logger.js';
+import type { Logger } from '../logging/logger.js';
+import { createHttpMetrics, startTimer } from './http-metrics.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -30,7 +30,7 @@ export function routeLabel(req: Request): string {
 export function httpObservability(deps: { logger: Logger; registry: Registry }): RequestHandler {
   const { requests, latency } = createHttpMetrics(deps.registry);
   return (req, res, next) => {
-    const started = process.hrtime.bigint();
+    const elapsed = startTimer();
     const id = requestIdOf(req.get('X-Request-Id'));
     res.locals.requestId = id;
     res.set('X-Request-Id', id);
@@ -38,7 +38,7 @@ export function httpObservability(deps: { logger: Logger; registry: Registry }):
     const finish = (aborted: boolean) => {
       if (done) return;
       done = true;
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const seconds = elapsed();
       const route = routeLabel(req);
       const status = aborted && !res.headersSent ? 'aborted' : String(res.statusCode);
       requests.inc({ route, method: req.method, status });
