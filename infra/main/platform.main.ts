@@ -10,7 +10,7 @@ import { BackbeatError, ConfigError } from '../../common/errors/backbeat.error.j
 import { createLogger } from '../../common/logging/logger.js';
 import { createMetricsRegistry } from '../../common/metrics/metrics.js';
 import { installShutdown } from '../../context/process-shutdown.js';
-import { serveOps } from '../../context/role-main.js';
+import { runRoleMain, serveOps } from '../../context/role-main.js';
 import { formatReport } from '../stack/stack.js';
 import { startPlatform, type TrafficOptions } from './platform.js';
 
@@ -149,7 +149,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : `backbeat: ${(err as Error).message}`);
-  process.exit(err instanceof ConfigError ? 2 : 1);
-});
+runRoleMain('backbeat', main);
