@@ -303,13 +303,13 @@ export const sections = {
   processors: {
     enabled: setting(
       'PROCESSORS',
-      'user-state,play-counts,catalogue,raw-archive',
+      'user-state,play-counts,catalogue,raw-archive,royalty-ledger',
       z
         .string()
         .trim()
         .regex(
-          /^(user-state|play-counts|catalogue|raw-archive)(,(user-state|play-counts|catalogue|raw-archive))*$/,
-          'must be a comma-separated list of user-state, play-counts, catalogue, raw-archive',
+          /^(user-state|play-counts|catalogue|raw-archive|royalty-ledger)(,(user-state|play-counts|catalogue|raw-archive|royalty-ledger))*$/,
+          'must be a comma-separated list of user-state, play-counts, catalogue, raw-archive, royalty-ledger',
         ),
       'Projections this process runs.',
     ),

@@ -12,8 +12,8 @@ import {
 const nonEmpty = (s: unknown): s is string => typeof s === 'string' && s.trim().length > 0;
 const isBps = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0;
 
-/** Why an upload cannot be applied, or undefined when it can. */
-function invalid(e: TrackUploadEvent): string | undefined {
+/** Why an upload cannot be applied, or undefined when it can (the royalty ledger uses the same rule). */
+export function invalidUpload(e: TrackUploadEvent): string | undefined {
   if (!nonEmpty(e.event_id)) return 'event_id is empty';
   if (!nonEmpty(e.track_id)) return 'track_id is empty';
   if (!Number.isSafeInteger(e.event_time) || e.event_time < 0) {
@@ -85,7 +85,7 @@ export const catalogueProjection: Projection<RedisPlan> = {
       if (env.type !== 'track-upload') {
         return { kind: 'dlq', reason: `catalogue does not read ${env.type} events` };
       }
-      const why = invalid(env.event);
+      const why = invalidUpload(env.event);
       if (why) return Outcome.dlq(why);
       events.push({ id: env.event.event_id, ops: uploadOps(env.event) });
       return Outcome.ok();

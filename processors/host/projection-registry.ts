@@ -6,11 +6,22 @@ import { createRedisProjectionSink } from '../../sinks/redis/redis-projection.si
 import { catalogueProjection } from '../catalogue/catalogue.projection.js';
 import { playCountsProjection } from '../play-counts/play-counts.projection.js';
 import { archivePartitionOf, rawArchiveProjection } from '../raw-archive/raw-archive.projection.js';
+import {
+  ROYALTY_FACTS_TABLE,
+  royaltyLedgerProjection,
+  royaltyPartitionOf,
+} from '../royalty-ledger/royalty-ledger.projection.js';
 import type { Projection } from '../runtime/processor.types.js';
 import type { ProjectionSink } from '../../sinks/contract/projection-sink.types.js';
 import { userStateProjection } from '../user-state/user-state.projection.js';
 
-export const PROJECTION_NAMES = ['user-state', 'play-counts', 'catalogue', 'raw-archive'] as const;
+export const PROJECTION_NAMES = [
+  'user-state',
+  'play-counts',
+  'catalogue',
+  'raw-archive',
+  'royalty-ledger',
+] as const;
 export type ProjectionName = (typeof PROJECTION_NAMES)[number];
 
 export interface SinkDeps {
@@ -26,6 +37,8 @@ export interface SinkDeps {
 export interface ProjectionEntry {
   name: ProjectionName;
   store: 'redis' | 'clickhouse';
+  /** The ClickHouse table it writes (the live one; a rebuild builds `<table>_rebuild` and swaps). */
+  table?: string;
   projection: Projection<unknown>;
   /** Opens the sink of a generation (Redis) or of a table (ClickHouse: `table` overrides). */
   sink(
@@ -50,31 +63,47 @@ const redisEntry = (name: ProjectionName, projection: Projection<unknown>): Proj
 
 export const RAW_ARCHIVE_TABLE = 'events';
 
+/** A ClickHouse projection: rows into `table`, whose rebuild is swapped in with EXCHANGE TABLES. */
+function clickhouseEntry(
+  name: ProjectionName,
+  table: string,
+  projection: Projection<unknown>,
+  partitionOf: (row: Record<string, unknown>) => string,
+): ProjectionEntry {
+  return {
+    name,
+    store: 'clickhouse',
+    table,
+    projection,
+    sink: (deps, o) =>
+      createClickHouseRowsSink(
+        { name, table: o.table ?? table, partitionOf },
+        // The live table pauses while a rebuild swaps it (see processors/rebuild); a rebuild's own table never waits.
+        {
+          clickhouse: deps.clickhouse,
+          ...(o.table && o.table !== table ? {} : { guard: () => swapGuard(deps.redis, name) }),
+        },
+      ) as ProjectionSink<unknown>,
+    groupId: (g) => `backbeat.${name}.${g}`,
+  };
+}
+
 export const PROJECTIONS: Record<ProjectionName, ProjectionEntry> = {
   'user-state': redisEntry('user-state', userStateProjection as Projection<unknown>),
   'play-counts': redisEntry('play-counts', playCountsProjection as Projection<unknown>),
   catalogue: redisEntry('catalogue', catalogueProjection as Projection<unknown>),
-  'raw-archive': {
-    name: 'raw-archive',
-    store: 'clickhouse',
-    projection: rawArchiveProjection as Projection<unknown>,
-    sink: (deps, o) =>
-      createClickHouseRowsSink(
-        {
-          name: 'raw-archive',
-          table: o.table ?? RAW_ARCHIVE_TABLE,
-          partitionOf: archivePartitionOf,
-        },
-        // The live table pauses while a rebuild swaps it (see processors/rebuild); a rebuild's own table never waits.
-        {
-          clickhouse: deps.clickhouse,
-          ...(o.table && o.table !== RAW_ARCHIVE_TABLE
-            ? {}
-            : { guard: () => swapGuard(deps.redis, 'raw-archive') }),
-        },
-      ) as ProjectionSink<unknown>,
-    groupId: (g) => `backbeat.raw-archive.${g}`,
-  },
+  'raw-archive': clickhouseEntry(
+    'raw-archive',
+    RAW_ARCHIVE_TABLE,
+    rawArchiveProjection as Projection<unknown>,
+    archivePartitionOf,
+  ),
+  'royalty-ledger': clickhouseEntry(
+    'royalty-ledger',
+    ROYALTY_FACTS_TABLE,
+    royaltyLedgerProjection as Projection<unknown>,
+    royaltyPartitionOf,
+  ),
 };
 
 /** The key a rebuild sets while it swaps a projection's ClickHouse table; writers wait. */

@@ -275,6 +275,43 @@ describe(
       assert.deepEqual(fromCh, manifest.qualified_streams.by_track);
     });
 
+    it('the royalty ledger has every qualified stream once, paid by label as the manifest says, and every pool', async () => {
+      const ch = s.clickhouse.client;
+      const rows = async <T>(query: string) =>
+        (await (await ch.query({ query, format: 'JSONEachRow' })).json()) as T[];
+      const byTrack = Object.fromEntries(
+        (
+          await rows<{ track_id: string; n: string }>(
+            'SELECT track_id, count() AS n FROM royalty_streams GROUP BY track_id',
+          )
+        ).map((r) => [r.track_id, Number(r.n)]),
+      );
+      assert.deepEqual(byTrack, manifest.qualified_streams.by_track);
+      // Every track has an upload by now, so no stream is in suspense, and each stream is paid
+      // to its track's label once (holders of one stream share one label).
+      const byLabel = Object.fromEntries(
+        (
+          await rows<{ label_id: string; n: string }>(
+            'SELECT label_id, uniqExact(event_id) AS n FROM royalty_ledger GROUP BY label_id',
+          )
+        ).map((r) => [r.label_id, Number(r.n)]),
+      );
+      assert.deepEqual(byLabel, manifest.qualified_streams.by_label);
+      const [bps] = await rows<{ bad: string }>(
+        'SELECT countIf(s != 10000) AS bad FROM (SELECT event_id, sum(share_bps) AS s FROM royalty_ledger GROUP BY event_id)',
+      );
+      assert.equal(Number(bps!.bad), 0, "every stream's lines carry 10000 bps");
+      const pools = await rows<{ report_id: string; pool_minor: string }>(
+        'SELECT report_id, pool_minor FROM royalty_pools WHERE in_force ORDER BY report_id',
+      );
+      assert.deepEqual(
+        pools.map((p) => [p.report_id, Number(p.pool_minor)]),
+        manifest.revenue_pools
+          .map((p) => [p.report_id, p.pool_minor] as [string, number])
+          .sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+      );
+    });
+
     it('the undecodable messages are in the dead-letter topic with their reasons, and nothing else is', async () => {
       const kafka = new Kafka({
         clientId: 'test-dlq',
@@ -293,17 +330,19 @@ describe(
             ),
           ),
       });
-      // user-state, play-counts and raw-archive read the playback topic: each dead-letters each message once.
-      await eventually(() => letters.length >= GARBAGE * 3, 30_000, 'dead letters');
+      // user-state, play-counts, raw-archive and royalty-ledger read the playback topic: each
+      // dead-letters each message once.
+      await eventually(() => letters.length >= GARBAGE * 4, 30_000, 'dead letters');
       await sleep(2000);
       await consumer.disconnect();
       const keyOf = (l: Record<string, string>) =>
         `${l['x-dlq-processor']}:${l['x-dlq-source-partition']}:${l['x-dlq-source-offset']}`;
       const unique = new Map(letters.map((l) => [keyOf(l), l]));
-      assert.equal(unique.size, GARBAGE * 3, 'one dead letter per processor and bad message');
+      assert.equal(unique.size, GARBAGE * 4, 'one dead letter per processor and bad message');
       assert.deepEqual([...new Set([...unique.values()].map((l) => l['x-dlq-processor']))].sort(), [
         'play-counts',
         'raw-archive',
+        'royalty-ledger',
         'user-state',
       ]);
       for (const l of unique.values()) {
@@ -328,6 +367,15 @@ describe(
         return rs.text();
       };
       const chBefore = await chDump();
+      const ledgerDump = async () => {
+        const rs = await s.clickhouse.client.query({
+          query:
+            'SELECT * EXCEPT (inserted_at, topic, partition, offset) FROM royalty_facts FINAL ORDER BY kind, event_id',
+          format: 'JSONEachRow',
+        });
+        return rs.text();
+      };
+      const ledgerBefore = await ledgerDump();
       const out = await new Promise<string>((resolve, reject) => {
         const child = spawnTs('processors/rebuild/rebuild.cli.ts', ['all', '--quiet'], {
           env: s.env,
@@ -339,7 +387,7 @@ describe(
           code === 0 ? resolve(o) : reject(new Error(`rebuild exited ${code}: ${o.slice(-3000)}`)),
         );
       });
-      assert.equal(out.match(/"rebuilt"/g)?.length, 4, out);
+      assert.equal(out.match(/"rebuilt"/g)?.length, 5, out);
       for (const name of ['user-state', 'play-counts', 'catalogue'] as const) {
         assert.equal(await currentGeneration(s.redis, name), 2, `${name} swapped to generation 2`);
         assert.deepEqual(
@@ -349,6 +397,7 @@ describe(
         );
       }
       assert.equal(await chDump(), chBefore, 'raw archive rebuilt equals live');
+      assert.equal(await ledgerDump(), ledgerBefore, 'royalty ledger rebuilt equals live');
       // The live instance moved to the new generation and keeps applying new events.
       await eventually(
         async () => (await overall()).done >= (await overall()).total,

@@ -15,8 +15,8 @@ import {
 /** Latest timestamp whose ISO form still has a 4-digit year (9999-12-31T23:59:59.999Z). */
 const MAX_TIME = 253_402_300_799_999;
 
-/** Why an event cannot be counted, or undefined when it can. */
-function invalid(e: PlaybackEvent | SkipEvent): string | undefined {
+/** Why an event cannot be counted, or undefined when it can (the royalty ledger counts by the same rule). */
+export function invalidPlay(e: PlaybackEvent | SkipEvent): string | undefined {
   if (typeof e.event_id !== 'string' || !e.event_id) return 'event_id is empty';
   if (typeof e.track_id !== 'string' || !e.track_id) return 'track_id is empty';
   if (!Number.isSafeInteger(e.event_time) || e.event_time < 0 || e.event_time > MAX_TIME) {
@@ -26,6 +26,19 @@ function invalid(e: PlaybackEvent | SkipEvent): string | undefined {
     return `market ${JSON.stringify(e.market)} is not an ISO 3166-1 alpha-2 code`;
   }
   return undefined;
+}
+
+/**
+ * Whether a playback is a qualified stream (an ENDED playback with ms_played >= 30000), or
+ * why it cannot be counted. Play counts and the royalty ledger count by this one rule.
+ */
+export function qualifiedStream(e: PlaybackEvent): boolean | string {
+  if (e.phase !== 'ENDED') return false;
+  if (typeof e.ms_played !== 'number' || !Number.isFinite(e.ms_played) || e.ms_played < 0) {
+    return `ms_played ${e.ms_played} is not a non-negative number`;
+  }
+  if (e.ms_played < QUALIFYING_MS) return false;
+  return invalidPlay(e) ?? true;
 }
 
 /** Ops of one qualified stream: totals, day, market, day+market, and both live charts. */
@@ -56,17 +69,12 @@ function skipOps(e: SkipEvent): RedisOp[] {
 /** Plans one envelope: ops (possibly none) or the reason it goes to the dead-letter topic. */
 function planOne(env: AnyEnvelope): { ops: RedisOp[] } | { dlq: string } {
   if (env.type === 'playback') {
-    const e = env.event;
-    if (e.phase !== 'ENDED') return { ops: [] };
-    if (typeof e.ms_played !== 'number' || !Number.isFinite(e.ms_played) || e.ms_played < 0) {
-      return { dlq: `ms_played ${e.ms_played} is not a non-negative number` };
-    }
-    if (e.ms_played < QUALIFYING_MS) return { ops: [] };
-    const why = invalid(e);
-    return why ? { dlq: why } : { ops: streamOps(e) };
+    const q = qualifiedStream(env.event);
+    if (typeof q === 'string') return { dlq: q };
+    return q ? { ops: streamOps(env.event) } : { ops: [] };
   }
   if (env.type === 'skip') {
-    const why = invalid(env.event);
+    const why = invalidPlay(env.event);
     return why ? { dlq: why } : { ops: skipOps(env.event) };
   }
   return { dlq: `play-counts does not read ${env.type} events` };

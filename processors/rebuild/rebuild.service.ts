@@ -30,15 +30,14 @@ export interface RebuildResult {
   to: number | string;
 }
 
-const REBUILD_TABLE = `${RAW_ARCHIVE_TABLE}_rebuild`;
-
 /**
  * Rebuilds a projection from its topics under a fresh consumer group, into a new generation,
  * and swaps it in without downtime for readers:
  * - Redis projections: generation N+1 is built in its own key namespace while readers and the
  *   live processor keep using N; then `bb:<name>:current` flips to N+1 (readers follow at once,
  *   the live host moves its processor to N+1, which resumes from N+1's offsets) and N is dropped.
- * - The raw archive (ClickHouse): built into `events_rebuild`; once caught up, live writes pause
+ * - ClickHouse projections (the raw archive, the royalty ledger's facts): built into
+ *   `<table>_rebuild`; once caught up, live writes pause
  *   (swap lock), the rebuild catches up to the end, the tables are exchanged atomically
  *   (EXCHANGE TABLES), the live sink's offsets are replaced by the rebuild's, and writes resume.
  */
@@ -100,8 +99,10 @@ async function rebuildClickHouse(
   started: number,
 ): Promise<RebuildResult> {
   const ch = deps.clickhouse;
+  const LIVE_TABLE = entry.table ?? RAW_ARCHIVE_TABLE;
+  const REBUILD_TABLE = `${LIVE_TABLE}_rebuild`;
   await ch.command({ query: `DROP TABLE IF EXISTS ${REBUILD_TABLE}` });
-  await ch.command({ query: `CREATE TABLE ${REBUILD_TABLE} AS ${RAW_ARCHIVE_TABLE}` });
+  await ch.command({ query: `CREATE TABLE ${REBUILD_TABLE} AS ${LIVE_TABLE}` });
   const rebuildSink = entry.sink(deps, { generation: 0, dedupTtlSeconds: 0, table: REBUILD_TABLE });
   await rebuildSink.drop?.();
   const group = `rebuild-${Date.now()}`;
@@ -130,8 +131,8 @@ async function rebuildClickHouse(
     );
     await processor.stop();
     const offsets = await rebuildSink.readOffsets(await partitionsOf(topics, config));
-    await ch.command({ query: `EXCHANGE TABLES ${RAW_ARCHIVE_TABLE} AND ${REBUILD_TABLE}` });
-    const liveSink = `${entry.name}:${RAW_ARCHIVE_TABLE}`;
+    await ch.command({ query: `EXCHANGE TABLES ${LIVE_TABLE} AND ${REBUILD_TABLE}` });
+    const liveSink = `${entry.name}:${LIVE_TABLE}`;
     await ch.command({
       query: 'DELETE FROM sink_offsets WHERE sink = {sink:String}',
       query_params: { sink: liveSink },
@@ -163,8 +164,8 @@ async function rebuildClickHouse(
     projection: entry.name,
     events,
     seconds: (Date.now() - started) / 1000,
-    from: RAW_ARCHIVE_TABLE,
-    to: RAW_ARCHIVE_TABLE,
+    from: LIVE_TABLE,
+    to: LIVE_TABLE,
   };
 }
 

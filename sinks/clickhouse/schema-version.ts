@@ -11,6 +11,8 @@ export const REQUIRED_MIGRATIONS: readonly string[] = [
   '0002_events',
   '0003_sink_offsets',
   '0004_tracks_accepted_uploads',
+  '0005_royalty_ledger',
+  '0006_royalty_statements',
 ];
 /** The schema version this code needs: its highest migration. */
 export const REQUIRED_SCHEMA_VERSION = REQUIRED_MIGRATIONS.length;
