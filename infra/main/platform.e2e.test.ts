@@ -46,7 +46,16 @@ describe('the main job', () => {
     assert.ok(accepted >= 3000, r.stdout);
     assert.match(
       r.stdout,
-      /projections caught up: user-state \d+\/\d+, play-counts \d+\/\d+, catalogue \d+\/\d+, raw-archive \d+\/\d+/,
+      /projections caught up: user-state \d+\/\d+, play-counts \d+\/\d+, catalogue \d+\/\d+, raw-archive \d+\/\d+, royalty-ledger \d+\/\d+/,
+    );
+    // It ends with the royalty close and a label's token with curls for its statement and DSR.
+    const closed = /royalties: (\d+) statements? closed \((\d+) issued/.exec(r.stdout);
+    assert.ok(closed && Number(closed[1]) >= 1, r.stdout);
+    const token = /LABEL_TOKEN=(\S+)/.exec(r.stdout)?.[1];
+    assert.ok(token, r.stdout);
+    assert.match(
+      r.stdout,
+      /curl -s -H "Authorization: Bearer \$LABEL_TOKEN" http:\/\/127\.0\.0\.1:\d+\/v1\/label\/statements\/\d{4}-\d{2}-[A-Z]{2}-v\d+\/dsr -o statement\.tsv$/m,
     );
     // The stack was already up, so the main job leaves it running.
     assert.ok(

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
         `  ${'gateway'.padEnd(11)} ${'in this process'.padEnd(18)} ${a.gateway}/v1/events  (API key: from GATEWAY_API_KEYS)`,
         `  ${'api'.padEnd(11)} ${'in this process'.padEnd(18)} ${a.api}  (${a.openapi})`,
         `  ${'sql'.padEnd(11)} ${'in this process'.padEnd(18)} POST ${a.sql}  (analyst token; or npm run sql)`,
-        `  ${'processors'.padEnd(11)} ${'in this process'.padEnd(18)} user-state, play-counts, catalogue, raw-archive`,
+        `  ${'processors'.padEnd(11)} ${'in this process'.padEnd(18)} ${config.processors.enabled.join(', ')}`,
         `  ${'main job'.padEnd(11)} ${`running pid ${process.pid}`.padEnd(18)} ${metrics}/metrics  ${metrics}/healthz  ${metrics}/readyz`,
         '',
         flags.traffic
@@ -119,6 +119,25 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 500));
       }
     });
+    /** Closes the statements and prints a label's token with curls for its statement and DSR. */
+    const royalties = async () => {
+      const { results, example } = await p.closeRoyalties();
+      const issued = results.filter((r) => r.status === 'issued').length;
+      const lines = [
+        `royalties: ${results.length} statement${results.length === 1 ? '' : 's'} closed (${issued} issued, ${results.length - issued} unchanged or without a report)`,
+      ];
+      if (example) {
+        const url = `${a.api}/v1/label/statements/${example.statement_id}`;
+        lines.push(
+          '',
+          `A label's statement and its DDEX DSR file (token of ${example.label_id}, valid 1 h):`,
+          `  LABEL_TOKEN=${example.token}`,
+          `  curl -s -H "Authorization: Bearer $LABEL_TOKEN" ${url} | head -c 800`,
+          `  curl -s -H "Authorization: Bearer $LABEL_TOKEN" ${url}/dsr -o statement.tsv`,
+        );
+      }
+      console.log(lines.join('\n'));
+    };
     if (flags.once) {
       const { summary, prog } = await done;
       const s = summary as { accepted?: number; events_per_s?: number } | undefined;
@@ -130,17 +149,19 @@ async function main(): Promise<void> {
           .map(([k, v]) => `${k} ${v.done}/${v.total}`)
           .join(', ')}`,
       );
+      await royalties();
       await shutdown(0);
     } else {
-      done.then(
-        ({ prog }) =>
+      done
+        .then(async ({ prog }) => {
           console.log(
             `Traffic sent; projections caught up (${Object.entries(prog)
               .map(([k, v]) => `${k} ${v.done}`)
               .join(', ')}).`,
-          ),
-        (err) => logger.error({ err }, 'traffic failed'),
-      );
+          );
+          await royalties();
+        })
+        .catch((err) => logger.error({ err }, 'traffic or the royalty close failed'));
     }
   } catch (err) {
     logger.error({ err }, 'main job failed');

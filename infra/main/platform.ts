@@ -13,6 +13,11 @@ import {
 } from '../../processors/host/projection-registry.js';
 import { startProcessors } from '../../processors/host/processors.wiring.js';
 import { startGateway } from '../../producers/gateway/gateway.wiring.js';
+import {
+  closeStatements,
+  type CloseResult,
+} from '../../processors/royalty-statements/statement-close.service.js';
+import { mintToken } from '../../common/auth/api-token.js';
 import { createStack, type Stack } from '../stack/stack.js';
 
 export interface TrafficOptions {
@@ -117,6 +122,42 @@ export async function startPlatform(
       PROJECTION_NAMES as readonly ProjectionName[],
     );
 
+  /**
+   * Closes the royalty statements of every period with a revenue report (all markets), then
+   * names the label with the largest streamshare total in the newest statement, for the
+   * printout's example: its statement and DSR through the label endpoints.
+   */
+  async function closeRoyalties(): Promise<{
+    results: CloseResult[];
+    example?: { label_id: string; statement_id: string; token: string };
+  }> {
+    const ch = clickhouse.client;
+    const rows = async <T>(query: string) =>
+      (await (await ch.query({ query, format: 'JSONEachRow' })).json()) as T[];
+    const periods = await rows<{ period: string }>(
+      'SELECT DISTINCT period FROM royalty_pools ORDER BY period',
+    );
+    const results: CloseResult[] = [];
+    for (const { period } of periods)
+      results.push(
+        ...(await closeStatements(
+          { period, closedBy: 'main-job' },
+          { clickhouse: ch, redis, logger },
+        )),
+      );
+    const [best] = await rows<{ label_id: string; statement_id: string }>(
+      `SELECT label_id, statement_id FROM royalty_statement_lines FINAL
+       WHERE label_id != '' GROUP BY label_id, statement_id, period
+       ORDER BY period DESC, sum(streamshare_minor) DESC, label_id LIMIT 1`,
+    );
+    if (!best) return { results };
+    const token = mintToken(
+      { role: 'label', sub: best.label_id, ttlSeconds: 3600 },
+      config.api.tokenSecret,
+    );
+    return { results, example: { ...best, token } };
+  }
+
   async function stop(opts: { keepStack: boolean }): Promise<void> {
     simulator?.kill('SIGTERM');
     await ctx.close();
@@ -140,6 +181,7 @@ export async function startPlatform(
     },
     startTraffic,
     progress,
+    closeRoyalties,
     stop,
   };
 }

@@ -32,6 +32,11 @@ import { createCatalogueReader } from '../../read-models/catalogue/catalogue.rea
 import { createPlayCountsReader } from '../../read-models/play-counts/play-counts.reader.js';
 import { createUserStateReader } from '../../read-models/user-state/user-state.reader.js';
 import { PROJECTION_NAMES } from './projection-registry.js';
+import { createLogger } from '../../common/logging/logger.js';
+import { createRoyaltyStatementsReader } from '../../read-models/royalties/royalty-statements.reader.js';
+import { DEFAULT_POLICY } from '../royalty-statements/royalty-policy.js';
+import { closeStatements } from '../royalty-statements/statement-close.service.js';
+import { computeStatement } from '../royalty-statements/statement.compute.js';
 import { DLQ_TOPIC } from '../../schemas/catalogue/event-topics.js';
 
 const EVENTS = Number(process.env.BACKBEAT_EXACTNESS_EVENTS ?? 200_000);
@@ -310,6 +315,79 @@ describe(
           .map((p) => [p.report_id, p.pool_minor] as [string, number])
           .sort((a, b) => (a[0] < b[0] ? -1 : 1)),
       );
+    });
+
+    it('every statement closed from the ledger equals the one computed from the manifest, per line and in both models, and sums to its pool', async () => {
+      const clickhouse = s.clickhouse.client;
+      const logger = createLogger({ level: 'silent' as never }, 'e2e');
+      const periods = [...new Set(manifest.revenue_pools.map((p) => p.period))].sort();
+      const reader = createRoyaltyStatementsReader({ clickhouse });
+      let checked = 0;
+      for (const period of periods) {
+        const results = await closeStatements(
+          { period, closedBy: 'e2e' },
+          { clickhouse, redis: s.redis, logger },
+        );
+        for (const r of results) {
+          assert.equal(r.status, 'issued', JSON.stringify(r));
+          if (r.status !== 'issued') continue;
+          const pool = manifest.revenue_pools
+            .filter((p) => p.market === r.market && p.period === period)
+            .sort((a, b) => (a.report_id < b.report_id ? 1 : -1))[0]!;
+          const uploadOf = new Map(
+            Object.values(manifest.royalty.uploads)
+              .flat()
+              .map((u) => [u.upload_id, u]),
+          );
+          const expected = computeStatement({
+            pool,
+            policy: DEFAULT_POLICY,
+            streams: (manifest.royalty.streams[`${r.market}|${period}`] ?? []).map((row) => {
+              const u = uploadOf.get(row.split_version);
+              return {
+                ...row,
+                product: row.product as 'FREE' | 'PREMIUM',
+                isrc: u?.isrc ?? '',
+                label_id: u?.label_id ?? '',
+                holders: u?.holders ?? [],
+              };
+            }),
+          });
+          const got = (await reader.lines(r.statement_id)).map((l) => [
+            l.label_id,
+            l.rights_holder_id,
+            l.track_id,
+            Number(l.streams),
+            l.streamshare_minor,
+            l.user_centric_minor,
+          ]);
+          assert.deepEqual(
+            got,
+            expected.lines.map((l) => [
+              l.label_id,
+              l.rights_holder_id,
+              l.track_id,
+              l.streams,
+              l.streamshare_minor.toString(),
+              l.user_centric_minor.toString(),
+            ]),
+            `${r.statement_id} equals the manifest's statement`,
+          );
+          const sum = (i: 4 | 5) => got.reduce((a, l) => a + BigInt(l[i] as string), 0n);
+          assert.equal(
+            sum(4),
+            BigInt(pool.pool_minor),
+            `${r.statement_id} streamshare sums to the pool`,
+          );
+          assert.equal(
+            sum(5),
+            BigInt(pool.pool_minor),
+            `${r.statement_id} user-centric sums to the pool`,
+          );
+          checked++;
+        }
+      }
+      assert.ok(checked >= 2, `statements checked: ${checked}`);
     });
 
     it('the undecodable messages are in the dead-letter topic with their reasons, and nothing else is', async () => {

@@ -54,6 +54,35 @@ export interface GroundTruthManifest {
   /** Track id -> popularity rank (1 = most popular, Zipf s = params.zipf). */
   popularity_ranks: Counter;
   revenue_pools: Omit<RevenueReportEvent, 'event_time' | 'received_time'>[];
+  /**
+   * The royalty ledger's inputs, worked out here from the events alone (not from any store):
+   * per `<market>|<period>`, qualified streams grouped by user, product, track and the upload
+   * whose split they use (the track's latest upload at or before the stream's event time, ties
+   * by the greater upload id; a stream older than every upload uses the earliest). The e2e test
+   * computes the expected statements from these and compares the closed ones.
+   */
+  royalty: {
+    streams: Record<
+      string,
+      {
+        user_id: string;
+        product: string;
+        track_id: string;
+        split_version: string;
+        streams: number;
+      }[]
+    >;
+    uploads: Record<
+      string,
+      {
+        upload_id: string;
+        event_time: number;
+        isrc: string;
+        label_id: string;
+        holders: { rights_holder_id: string; name: string; share_bps: number }[];
+      }[]
+    >;
+  };
   /** Every event_id in the stream, sorted. */
   event_ids: string[];
 }
@@ -87,6 +116,9 @@ export function createManifestBuilder(world: TrafficWorld) {
   const following = new Map<string, Set<string>>();
   const pools: GroundTruthManifest['revenue_pools'] = [];
   const ids: string[] = [];
+  const streams: { user: string; product: string; track: string; market: string; at: number }[] =
+    [];
+  const uploads: GroundTruthManifest['royalty']['uploads'] = {};
 
   function add(e: AnySimEvent): void {
     ids.push(e.event.event_id);
@@ -112,6 +144,13 @@ export function createManifestBuilder(world: TrafficWorld) {
         incNested(q.by_track_market, p.track_id, p.market);
         inc(q.by_artist, mainArtist.get(p.track_id) as string);
         inc(q.by_label, labelOf.get(p.track_id) as string);
+        streams.push({
+          user: p.user_id,
+          product: p.product,
+          track: p.track_id,
+          market: p.market,
+          at: p.event_time,
+        });
         break;
       }
       case 'skip':
@@ -124,6 +163,21 @@ export function createManifestBuilder(world: TrafficWorld) {
         const key = `${f.target_type}:${f.target_id}`;
         if (f.action === 'FOLLOW') set.add(key);
         else set.delete(key);
+        break;
+      }
+      case 'track-upload': {
+        const u = e.event;
+        (uploads[u.track_id] ??= []).push({
+          upload_id: u.event_id,
+          event_time: u.event_time,
+          isrc: u.isrc.trim().toUpperCase(),
+          label_id: u.label_id,
+          holders: u.rights_holders.map((r) => ({
+            rights_holder_id: r.rights_holder_id,
+            name: r.name,
+            share_bps: r.share_bps,
+          })),
+        });
         break;
       }
       case 'revenue-report': {
@@ -175,11 +229,61 @@ export function createManifestBuilder(world: TrafficWorld) {
         catalogue.tracks.map((t) => [t.track_id, t.popularity_rank]),
       ),
       revenue_pools: pools,
+      royalty: royaltyInputs(streams, uploads),
       event_ids: ids.slice().sort(),
     };
   }
 
   return { add, build };
+}
+
+/** The split a stream uses, by the ledger's rule, and the streams grouped as the ledger groups them. */
+function royaltyInputs(
+  streams: { user: string; product: string; track: string; market: string; at: number }[],
+  uploads: GroundTruthManifest['royalty']['uploads'],
+): GroundTruthManifest['royalty'] {
+  const splitOf = (track: string, at: number): string => {
+    const list = uploads[track];
+    if (!list?.length) return '';
+    let best: (typeof list)[number] | undefined;
+    let first = list[0]!;
+    for (const u of list) {
+      const later = (a: typeof u, b: typeof u) =>
+        a.event_time > b.event_time || (a.event_time === b.event_time && a.upload_id > b.upload_id);
+      if (later(first, u)) first = u;
+      if (u.event_time <= at && (!best || later(u, best))) best = u;
+    }
+    return (best ?? first).upload_id;
+  };
+  const grouped = new Map<
+    string,
+    Map<string, GroundTruthManifest['royalty']['streams'][string][number]>
+  >();
+  for (const s of streams) {
+    const key = `${s.market}|${new Date(s.at).toISOString().slice(0, 7)}`;
+    const split = splitOf(s.track, s.at);
+    const rowKey = `${s.user}|${s.product}|${s.track}|${split}`;
+    const rows = grouped.get(key) ?? new Map();
+    grouped.set(key, rows);
+    const row = rows.get(rowKey) ?? {
+      user_id: s.user,
+      product: s.product,
+      track_id: s.track,
+      split_version: split,
+      streams: 0,
+    };
+    row.streams++;
+    rows.set(rowKey, row);
+  }
+  const out: GroundTruthManifest['royalty']['streams'] = {};
+  for (const [k, rows] of grouped)
+    out[k] = [...rows.values()].sort((a, b) =>
+      `${a.user_id}|${a.product}|${a.track_id}|${a.split_version}` <
+      `${b.user_id}|${b.product}|${b.track_id}|${b.split_version}`
+        ? -1
+        : 1,
+    );
+  return { streams: out, uploads };
 }
 
 /** JSON with object keys sorted at every level (arrays keep their order): stable bytes. */
