@@ -12,6 +12,8 @@ import type { PlayCountsReader } from '../../read-models/play-counts/play-counts
 import type { UserStateReader } from '../../read-models/user-state/user-state.reader.js';
 import { catalogueOpenApi, createCatalogueRouter } from '../routes/catalogue/catalogue.route.js';
 import { chartsOpenApi, createChartsRouter } from '../routes/charts/charts.route.js';
+import { createLabelsRouter, labelsOpenApi } from '../routes/labels/labels.route.js';
+import { createRoyaltiesRouter, royaltiesOpenApi } from '../routes/royalties/royalties.route.js';
 import { createSqlRouter, sqlOpenApi } from '../routes/sql/sql.route.js';
 import { createTracksRouter, tracksOpenApi } from '../routes/tracks/tracks.route.js';
 import {
@@ -42,20 +44,21 @@ export interface ApiDeps {
   logger: Logger;
   registry: Registry;
   redis: Redis;
-  /** ClickHouse as Backbeat's own user (readiness). */
+  /** ClickHouse as Backbeat's own user (readiness, the royalty ledger and statements). */
   clickhouse: ClickHouseClient;
   /** ClickHouse as the read-only analyst user (POST /v1/sql). */
   analystClickHouse: ClickHouseClient;
   readers: ApiReaders;
   /** Extra readiness checks (the defaults are Redis and ClickHouse). */
   readiness?: readonly ReadinessCheck[];
-  /** Clock for token expiry and default date ranges. */
+  /** Clock for token expiry, default date ranges and the label rate limit. */
   now?: () => number;
 }
 
 /**
- * The read API: ops endpoints, /openapi.json, token checks for /v1/me (user) and /v1/sql
- * (analyst), the feature routers, and problem+json for every error (no stack trace leaves).
+ * The read API: ops endpoints, /openapi.json, token checks for /v1/me (user), /v1/sql
+ * (analyst), /v1/label (label) and /v1/operator (operator), the feature routers, and
+ * problem+json for every error (no stack trace leaves).
  */
 export function createApiApp(config: ApiAppConfig, deps: ApiDeps) {
   const now = deps.now ?? Date.now;
@@ -66,6 +69,8 @@ export function createApiApp(config: ApiAppConfig, deps: ApiDeps) {
       charts: chartsOpenApi,
       catalogue: catalogueOpenApi,
       sql: sqlOpenApi,
+      labels: labelsOpenApi,
+      royalties: royaltiesOpenApi,
     },
     { serverUrl: config.publicUrl },
   );
@@ -100,6 +105,8 @@ export function createApiApp(config: ApiAppConfig, deps: ApiDeps) {
   const secret = { secret: config.api.tokenSecret, now };
   app.use('/v1/me', requireToken(secret, ['user']));
   app.use('/v1/sql', requireToken(secret, ['analyst']));
+  app.use('/v1/label', requireToken(secret, ['label']));
+  app.use('/v1/operator', requireToken(secret, ['operator']));
 
   const { userState, playCounts, catalogue } = deps.readers;
   const publicConfig = { maxAgeSeconds: config.publicMaxAgeSeconds ?? 5 };
@@ -125,6 +132,25 @@ export function createApiApp(config: ApiAppConfig, deps: ApiDeps) {
       },
       { clickhouse: deps.analystClickHouse, logger: deps.logger, registry: deps.registry },
     ),
+  );
+  app.use(
+    createLabelsRouter(
+      {
+        rateLimit: {
+          ratePerSecond: config.api.labelRatePerS,
+          burst: config.api.labelRateBurst,
+        },
+      },
+      { clickhouse: deps.clickhouse, catalogue, now },
+    ),
+  );
+  app.use(
+    createRoyaltiesRouter({
+      clickhouse: deps.clickhouse,
+      redis: deps.redis,
+      logger: deps.logger,
+      now,
+    }),
   );
 
   app.use((req, res) =>

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { seedLabelLedger } from '../../test/helpers/label-ledger.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { scenarioNow, startTestApi, type TestApi } from '../../test/helpers/api.helper.js';
 import {
@@ -25,6 +26,7 @@ before(async () => {
   const config = await useStack();
   api = await startTestApi(config, { now, sqlMaxRows: 1000, sqlMaxSeconds: 5 });
   down = await startTestApi(config, { now, outage: true });
+  await seedLabelLedger(api.admin.client, config.redis.url);
   doc = (await (await fetch(`${api.base}/openapi.json`)).json()) as OpenApiDoc;
   checker = createContractChecker(doc);
 });
@@ -228,6 +230,83 @@ describe('contract: every documented path, answers and errors', () => {
     });
   });
 
+  it('label: streams, statements (JSON, CSV, DSR), tracks, uploads; 304, 400, 401, 403, 404, 406', async () => {
+    const l1 = api.token('label', 'label-1');
+    const range = '?from=2026-11-01&to=2026-11-30';
+    const s = await call({ path: `/v1/label/streams${range}&limit=1`, token: l1, status: 200 });
+    const next = (s.body as { next_cursor: string | null }).next_cursor;
+    assert.ok(next);
+    await call({ path: `/v1/label/streams${range}&cursor=${next}`, token: l1, status: 200 });
+    await call({ path: '/v1/label/streams?from=2026-11-02&to=2026-11-01', token: l1, status: 400 });
+    await call({ path: `/v1/label/streams${range}`, status: 401 });
+    await call({ path: '/v1/label/statements', token: l1, status: 200 });
+    await call({ path: '/v1/label/statements?limit=0', token: l1, status: 400 });
+    await call({ path: '/v1/label/statements', token: u1(), status: 403 });
+    const st = await call({ path: '/v1/label/statements/2026-11-SE-v1', token: l1, status: 200 });
+    await call({
+      path: '/v1/label/statements/2026-11-SE-v1',
+      token: l1,
+      headers: { 'if-none-match': st.etag! },
+      status: 304,
+    });
+    await call({
+      path: '/v1/label/statements/2026-11-SE-v1',
+      token: l1,
+      headers: { accept: 'text/csv' },
+      status: 200,
+    });
+    await call({
+      path: '/v1/label/statements/2026-11-SE-v1',
+      token: l1,
+      headers: { accept: 'image/png' },
+      status: 406,
+    });
+    await call({ path: '/v1/label/statements/2026-11-NO-v1', token: l1, status: 404 });
+    await call({ path: '/v1/label/statements/2026-11-SE-v1/dsr', token: l1, status: 200 });
+    await call({
+      path: '/v1/label/statements/2026-11-SE-v1/dsr?model=user-centric',
+      token: l1,
+      status: 200,
+    });
+    await call({ path: '/v1/label/statements/2026-11-NO-v1/dsr', token: l1, status: 404 });
+    await call({ path: '/v1/label/statements/2026-11-SE-v1/dsr?model=x', token: l1, status: 400 });
+    await call({ path: '/v1/label/tracks?limit=1', token: l1, status: 200 });
+    await call({ path: '/v1/label/tracks?cursor=nope', token: l1, status: 400 });
+    await call({ path: '/v1/label/uploads', token: l1, status: 200 });
+    await call({ path: '/v1/label/uploads?track_id=track-9', token: l1, status: 404 });
+  });
+
+  it('operator: close, statements; 400, 401, 403, 404', async () => {
+    const ops = api.token('operator', 'ops');
+    await call({
+      method: 'POST',
+      path: '/v1/operator/royalties/close',
+      token: ops,
+      body: { period: '2026-11', market: 'SE' },
+      status: 200,
+    });
+    await call({
+      method: 'POST',
+      path: '/v1/operator/royalties/close',
+      token: ops,
+      body: { period: 'soon' },
+      status: 400,
+    });
+    await call({ path: '/v1/operator/royalties/statements', token: ops, status: 200 });
+    await call({ path: '/v1/operator/royalties/statements?limit=x', token: ops, status: 400 });
+    await call({
+      path: '/v1/operator/royalties/statements/2026-11-SE-v1',
+      token: ops,
+      status: 200,
+    });
+    await call({
+      path: '/v1/operator/royalties/statements/2026-11-DK-v1',
+      token: ops,
+      status: 404,
+    });
+    await call({ path: '/v1/operator/royalties/statements', token: u1(), status: 403 });
+  });
+
   it('outages: every /v1 path answers a documented 503 (and /readyz 503) when its store is down', async () => {
     const outage = (c: Call) => call(c, down.base);
     await outage({ path: '/readyz', status: 503 });
@@ -239,13 +318,27 @@ describe('contract: every documented path, answers and errors', () => {
           .replace('{market}', 'SE')
           .replace('{isrc}', 'SEABC2600001')
           .replace(/\{[^}]+\}/g, 'x-1');
-        const query = template === '/v1/me/following' ? '?type=artist' : '';
+        const query =
+          template === '/v1/me/following'
+            ? '?type=artist'
+            : template === '/v1/label/streams'
+              ? '?from=2026-11-01&to=2026-11-30'
+              : '';
         const sql = template === '/v1/sql';
+        const close = template === '/v1/operator/royalties/close';
+        const role = sql
+          ? down.token('analyst', 'alice')
+          : template.startsWith('/v1/label/')
+            ? down.token('label', 'label-1')
+            : template.startsWith('/v1/operator/')
+              ? down.token('operator', 'ops')
+              : token;
         await outage({
           method: method.toUpperCase(),
-          path: path + query,
-          token: sql ? down.token('analyst', 'alice') : token,
+          path: path.replace('/statements/x-1', '/statements/2026-11-SE-v1') + query,
+          token: role,
           ...(sql ? { body: { query: 'SELECT 1' } } : {}),
+          ...(close ? { body: { period: '2026-11', market: 'SE' } } : {}),
           status: 503,
         });
       }

@@ -22,6 +22,8 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 export const PROTECTED_PREFIXES = [
   { prefix: '/v1/me', scheme: 'userToken', role: 'user' },
   { prefix: '/v1/sql', scheme: 'analystToken', role: 'analyst' },
+  { prefix: '/v1/label', scheme: 'labelToken', role: 'label' },
+  { prefix: '/v1/operator', scheme: 'operatorToken', role: 'operator' },
 ] as const;
 
 const bearer = (description: string) => ({
@@ -163,8 +165,10 @@ export function buildApiOpenApi(
       description:
         'Reads of the projections Backbeat materialises from its event streams: public track, chart ' +
         "and catalogue reads (no token, cacheable), a listener's own state under /v1/me (user token: " +
-        'the user comes from the token, never from the URL), and read-only SQL for analysts ' +
-        '(analyst token). Tokens are minted with `npm run token`. Every error is application/problem+json.',
+        'the user comes from the token, never from the URL), read-only SQL for analysts ' +
+        "(analyst token), a record label's royalty reports under /v1/label (label token: the label " +
+        'comes from the token) and closing royalty statements under /v1/operator (operator token). ' +
+        'Tokens are minted with `npm run token`. Every error is application/problem+json.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [{ url: opts.serverUrl, description: 'This API' }],
@@ -175,6 +179,12 @@ export function buildApiOpenApi(
       { name: 'charts', description: 'Public live charts' },
       { name: 'catalogue', description: 'Public catalogue reads' },
       { name: 'sql', description: 'Read-only SQL for analysts (analyst token)' },
+      {
+        name: 'label',
+        description:
+          "A record label's royalty reports (label token: the label comes from the token, never from the URL)",
+      },
+      { name: 'operator', description: 'Closing and auditing royalty statements (operator token)' },
       { name: 'ops', description: 'Health, readiness, metrics' },
     ],
     paths,
@@ -187,6 +197,9 @@ export function buildApiOpenApi(
         ),
         labelToken: bearer(
           'A record label token (role label): `npm run token -- --label <label id>`; the label comes from the token.',
+        ),
+        operatorToken: bearer(
+          'An operator token (role operator): `npm run token -- --operator <name>`.',
         ),
       },
       schemas,

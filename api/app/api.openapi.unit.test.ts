@@ -37,6 +37,7 @@ describe('merged OpenAPI document', () => {
     assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), [
       'analystToken',
       'labelToken',
+      'operatorToken',
       'userToken',
     ]);
   });
@@ -57,6 +58,9 @@ describe('merged OpenAPI document', () => {
         assert.ok(op.responses['401'] && op.responses['403'], path);
       }
       if (path === '/v1/sql') assert.deepEqual(op.security, [{ analystToken: [] }]);
+      if (path.startsWith('/v1/label/')) assert.deepEqual(op.security, [{ labelToken: [] }], path);
+      if (path.startsWith('/v1/operator/'))
+        assert.deepEqual(op.security, [{ operatorToken: [] }], path);
       if (path.startsWith('/v1/')) assert.ok(op.responses['500'] && op.responses['503'], path);
     }
   });

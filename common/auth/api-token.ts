@@ -8,11 +8,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * `exp` is in seconds since the epoch. A label token carries its label in `label_id`: label
  * endpoints take the label from the token, never from the URL.
  */
-export const TOKEN_ROLES = ['user', 'analyst', 'label'] as const;
+export const TOKEN_ROLES = ['user', 'analyst', 'label', 'operator'] as const;
 export type TokenRole = (typeof TOKEN_ROLES)[number];
 
 export interface TokenClaims {
-  /** User id (user), analyst name (analyst) or label id (label). */
+  /** User id (user), analyst name (analyst), label id (label) or operator name (operator). */
   sub: string;
   role: TokenRole;
   /** The label whose reports a label token may read (label tokens only). */

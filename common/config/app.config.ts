@@ -403,6 +403,18 @@ export const sections = {
       positiveInt(),
       'Largest uncompressed result of one analyst query in bytes (max_result_bytes, enforced by the chDB server); beyond it the query fails with 400.',
     ),
+    labelRatePerS: setting(
+      'API_LABEL_RATE_PER_S',
+      '20',
+      positiveInt(),
+      'Requests per second one credential may make to the label endpoints (/v1/label/...), a token bucket per token subject in each API process; beyond it 429 with Retry-After.',
+    ),
+    labelRateBurst: setting(
+      'API_LABEL_RATE_BURST',
+      '40',
+      positiveInt(),
+      "Burst of the label endpoints' token bucket: requests one credential may make at once before API_LABEL_RATE_PER_S applies.",
+    ),
   },
 } satisfies Record<string, SectionSpec>;
 

@@ -112,6 +112,21 @@ describe('the main job', () => {
       assert.equal((await fetch(`${api}/openapi.json`)).status, 200);
       const chart = await fetch(`${api}/v1/charts/${new Date().toISOString().slice(0, 10)}`);
       assert.equal(chart.status, 200);
+      // The printed label token fetches that label's statement and its DSR file, as printed.
+      await eventually(() => /-o statement\.tsv$/m.test(out), 120_000, 'the royalty printout');
+      const token = /LABEL_TOKEN=(\S+)/.exec(out)![1]!;
+      const url = / (http:\/\/\S+\/v1\/label\/statements\/\S+)\/dsr -o statement\.tsv$/m.exec(
+        out,
+      )![1]!;
+      const auth = { authorization: `Bearer ${token}` };
+      const statement = await fetch(url, { headers: auth });
+      assert.equal(statement.status, 200);
+      const json = (await statement.json()) as { lines: unknown[] };
+      assert.ok(json.lines.length > 0, JSON.stringify(json).slice(0, 500));
+      const dsr = await fetch(`${url}/dsr`, { headers: auth });
+      assert.equal(dsr.status, 200);
+      assert.match(await dsr.text(), /^HEAD\tdsrf\/[\s\S]*\nFOOT\t\d+/);
+      assert.equal((await fetch(url)).status, 401, 'no credential: 401');
       // Every log line on stdout that looks like JSON is one structured record.
       for (const line of out.split('\n').filter((l) => l.startsWith('{'))) {
         const rec = JSON.parse(line);

@@ -3,22 +3,25 @@
  *   npm run token -- --user user-1 [--ttl 3600]
  *   npm run token -- --analyst alice
  *   npm run token -- --label label-1
+ *   npm run token -- --operator ops-1
  * Exit 2 on a bad flag or setting, naming it.
  */
 import { loadConfig } from '../../common/config/app.config.js';
 import { ConfigError } from '../../common/errors/backbeat.error.js';
 import { isValidSubject, mintToken, type TokenRole } from '../../api/app/auth/api-token.js';
 
-const USAGE = `usage: npm run token -- (--user <id> | --analyst <name> | --label <label id>) [--ttl <seconds>]
+const USAGE = `usage: npm run token -- (--user <id> | --analyst <name> | --label <label id> | --operator <name>) [--ttl <seconds>]
   --user     a listener's token, for /v1/me/...
   --analyst  an analyst's token, for POST /v1/sql
   --label    a record label's token, for its royalty reports (the label comes from the token)
+  --operator an operator's token, for /v1/operator/... (closing royalty statements)
   --ttl      lifetime in seconds (default 3600, at most 31536000)`;
 
 const ROLE_FLAGS: Record<string, TokenRole> = {
   '--user': 'user',
   '--analyst': 'analyst',
   '--label': 'label',
+  '--operator': 'operator',
 };
 
 function parseTokenFlags(argv: string[]): { role: TokenRole; sub: string; ttl: number } {
@@ -40,7 +43,10 @@ function parseTokenFlags(argv: string[]): { role: TokenRole; sub: string; ttl: n
       ttl = Number(value);
       continue;
     }
-    if (role) throw new ConfigError([`${name}: give exactly one of --user, --analyst, --label`]);
+    if (role)
+      throw new ConfigError([
+        `${name}: give exactly one of --user, --analyst, --label, --operator`,
+      ]);
     if (!isValidSubject(value))
       throw new ConfigError([
         `${name} must be 1-128 characters of letters, digits and _.:@- (got ${JSON.stringify(value)})`,
@@ -48,7 +54,7 @@ function parseTokenFlags(argv: string[]): { role: TokenRole; sub: string; ttl: n
     role = ROLE_FLAGS[name!];
     sub = value;
   }
-  if (!role || !sub) throw new ConfigError(['give one of --user, --analyst, --label']);
+  if (!role || !sub) throw new ConfigError(['give one of --user, --analyst, --label, --operator']);
   return { role, sub, ttl };
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import type { AppConfig } from '../../common/config/app.config.js';
@@ -117,7 +118,7 @@ export interface TestApi {
  * The API app on an ephemeral port over the real stack: a fresh ClickHouse database (migrated,
  * the scenario archived through the real ClickHouse rows sink), the scenario applied to Redis
  * through the real Redis sink under unique projection names, and readers over them.
- * `outage` points the readers' Redis and the analyst's ClickHouse at a closed port.
+ * `outage` points the readers' Redis and both ClickHouse clients at a closed port.
  */
 export async function startTestApi(
   config: AppConfig,
@@ -168,6 +169,14 @@ export async function startTestApi(
       : testConfig,
   );
   const catalogue = createCatalogueReader({ redis, name: catalogueName });
+  // In an outage Backbeat's own ClickHouse (readiness, the royalty ledger) is down too.
+  const clickhouse = opts.outage
+    ? createClient({
+        url: 'http://127.0.0.1:1',
+        request_timeout: 1000,
+        log: { level: ClickHouseLogLevel.OFF },
+      })
+    : admin.client;
   const registry = new Registry();
   const { app } = createApiApp(
     { api, publicUrl: 'http://127.0.0.1' },
@@ -176,7 +185,7 @@ export async function startTestApi(
       logger: createLogger({ level: 'error' }, 'backbeat-api-test'),
       registry,
       redis,
-      clickhouse: admin.client,
+      clickhouse,
       analystClickHouse: analyst,
       readers: {
         userState: createUserStateReader({ redis }, { name: userStateName }),
@@ -197,6 +206,7 @@ export async function startTestApi(
     async close() {
       await server.close();
       await analyst.close();
+      if (clickhouse !== admin.client) await clickhouse.close();
       redis.disconnect();
       for (const h of harnesses) await h.drop();
       seedRedis.disconnect();

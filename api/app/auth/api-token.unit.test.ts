@@ -31,6 +31,21 @@ describe('API tokens', () => {
     assert.equal(r.claims.label_id, 'label-1');
   });
 
+  it('given an operator token, when verified, then it has no label id; one with a label id is malformed', () => {
+    const t = mintToken({ role: 'operator', sub: 'ops-1', ttlSeconds: 60 }, SECRET, NOW);
+    assert.deepEqual(verifyToken(t, SECRET, NOW), {
+      ok: true,
+      claims: { sub: 'ops-1', role: 'operator', exp: NOW / 1000 + 60 },
+    });
+    const forged = forge({
+      sub: 'ops-1',
+      role: 'operator',
+      label_id: 'label-1',
+      exp: NOW / 1000 + 60,
+    });
+    assert.deepEqual(verifyToken(forged, SECRET, NOW), { ok: false, reason: 'malformed' });
+  });
+
   it('given the payload of a token is changed to another user, when verified, then it is refused', () => {
     const t = mintToken({ role: 'user', sub: 'user-1', ttlSeconds: 60 }, SECRET, NOW);
     const [, sig] = t.split('.');

@@ -11,13 +11,15 @@ const REASONS = {
 
 /**
  * What the auth middleware leaves in `res.locals` for the routes behind it: the claims, and
- * for user tokens `userId`, for label tokens `labelId`, for analyst tokens `analyst`.
+ * for user tokens `userId`, for label tokens `labelId`, for analyst tokens `analyst`, for
+ * operator tokens `operator`.
  */
 export interface AuthLocals {
   token: TokenClaims;
   userId?: string;
   labelId?: string;
   analyst?: string;
+  operator?: string;
 }
 
 /**
@@ -78,6 +80,7 @@ export function requireToken(
     if (claims.role === 'user') locals.userId = claims.sub;
     if (claims.role === 'analyst') locals.analyst = claims.sub;
     if (claims.role === 'label') locals.labelId = claims.label_id;
+    if (claims.role === 'operator') locals.operator = claims.sub;
     next();
   };
 }
