@@ -52,7 +52,7 @@ interface RawHeader extends Omit<StatementHeader, 'policy' | 'watermark' | 'tota
 const HEADER_COLUMNS = `statement_id, period, market, version, supersedes, report_id, currency,
   minor_unit, toString(pool_minor) AS pool_minor, premium_listeners, policy_version, policy,
   ledger_lines, counted_streams, watermark, content_hash, totals,
-  formatDateTime(closed_at, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS closed_at, closed_by`;
+  toString(closed_at) AS closed_at, closed_by`;
 
 const LINE_COLUMNS = `label_id, rights_holder_id, rights_holder_name, track_id, isrc, streams,
   toString(weighted_streams_bps) AS weighted_streams_bps,
@@ -69,6 +69,8 @@ function header(r: RawHeader): StatementHeader {
     policy_version: Number(r.policy_version),
     ledger_lines: Number(r.ledger_lines),
     counted_streams: Number(r.counted_streams),
+    // DateTime64(3, 'UTC') text ("2026-12-02 03:06:11.700") as ISO 8601 in UTC.
+    closed_at: `${r.closed_at.replace(' ', 'T')}Z`,
     policy: JSON.parse(r.policy) as Record<string, unknown>,
     watermark: JSON.parse(r.watermark) as Record<string, number>,
     totals: JSON.parse(r.totals) as Record<string, unknown>,
