@@ -7,73 +7,26 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { uuidv7 } from '../../common/ids/uuidv7.js';
 import { createLogger } from '../../common/logging/logger.js';
 import { createRoyaltyStatementsReader } from '../../read-models/royalties/royalty-statements.reader.js';
-import { validEvents } from '../../schemas/catalogue/event-examples.js';
-import type { EventTypeMap } from '../../schemas/generated/events.types.js';
 import {
+  NOV,
+  ledgerPlay,
+  ledgerReport,
+  ledgerUpload,
   openLedgerDatabase,
   type LedgerDatabase,
 } from '../../test/helpers/royalty-ledger.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { closeStatements } from './statement-close.service.js';
 
-const fx = validEvents(Date.UTC(2026, 10, 20, 12));
-const T = (day: number, hour = 12) => Date.UTC(2026, 10, day, hour);
+const T = NOV;
 const logger = createLogger({ level: 'silent' as never }, 'test');
-
-const play = (user: string, track: string, at: number, market = 'SE') => ({
-  type: 'playback' as const,
-  event: {
-    ...fx.playback,
-    event_id: uuidv7(at),
-    playback_id: uuidv7(at),
-    user_id: user,
-    track_id: track,
-    market,
-    product: 'PREMIUM' as const,
-    event_time: at,
-    received_time: at,
-    phase: 'ENDED' as const,
-    ms_played: 60_000,
-  },
-});
-
-const upload = (track: string, label: string, holders: [string, number][], at = T(1)) => ({
-  type: 'track-upload' as const,
-  event: {
-    ...fx['track-upload'],
-    event_id: uuidv7(at),
-    event_time: at,
-    received_time: at,
-    track_id: track,
-    label_id: label,
-    rights_holders: holders.map(([id, bps]) => ({
-      rights_holder_id: id,
-      name: id,
-      role: 'label',
-      share_bps: bps,
-    })),
-  } satisfies EventTypeMap['track-upload'],
-});
-
-const report = (id: string, at: number, pool: number, premium = 3) => ({
-  type: 'revenue-report' as const,
-  event: {
-    ...fx['revenue-report'],
-    event_id: uuidv7(at),
-    event_time: at,
-    received_time: at,
-    report_id: id,
-    market: 'SE',
-    period: '2026-11',
-    currency: 'SEK',
-    minor_unit: 2,
-    pool_minor: pool,
-    premium_listeners: premium,
-  },
-});
+const play = (user: string, track: string, at: number, market = 'SE') =>
+  ledgerPlay(user, track, at, { market });
+const upload = (track: string, label: string, holders: [string, number][]) =>
+  ledgerUpload(track, holders, { label });
+const report = (id: string, at: number, pool: number) => ledgerReport(id, at, pool);
 
 describe('royalty statements closed from the ledger', () => {
   let db: LedgerDatabase;

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
 import { BackbeatError } from '../../common/errors/backbeat.error.js';
-import { uuidv7 } from '../../common/ids/uuidv7.js';
 import { createLogger } from '../../common/logging/logger.js';
 import {
   ROYALTY_FACTS_TABLE,
@@ -14,11 +13,15 @@ import {
   type CloseResult,
 } from '../../processors/royalty-statements/statement-close.service.js';
 import type { AnyEnvelope } from '../../processors/runtime/processor.types.js';
-import { validEvents } from '../../schemas/catalogue/event-examples.js';
 import type { EventTypeMap } from '../../schemas/generated/events.types.js';
 import { createClickHouseRowsSink } from '../../sinks/clickhouse/clickhouse-rows.sink.js';
 import { envelope } from './envelope.helper.js';
-import type { LedgerEvent } from './royalty-ledger.helper.js';
+import {
+  ledgerPlay,
+  ledgerReport,
+  ledgerUpload,
+  type LedgerEvent,
+} from './royalty-ledger.helper.js';
 
 /**
  * A royalty ledger with two labels written into an existing (migrated) database, e.g. the one
@@ -29,26 +32,11 @@ import type { LedgerEvent } from './royalty-ledger.helper.js';
  *   track-0: no upload (suspense, UNMATCHED).
  * SE has a report (pool 100.00 SEK); NO has a report and only label-2's streams.
  */
-const fx = validEvents(Date.UTC(2026, 10, 20, 12));
 export const T = (day: number, hour = 12) => Date.UTC(2026, 10, day, hour);
 export const ARTIST_NAME = 'Aurora Lane, "AL"';
 
-export const play = (user: string, track: string, at: number, market = 'SE'): LedgerEvent => ({
-  type: 'playback',
-  event: {
-    ...fx.playback,
-    event_id: uuidv7(at),
-    playback_id: uuidv7(at),
-    user_id: user,
-    track_id: track,
-    market,
-    product: 'PREMIUM',
-    event_time: at,
-    received_time: at,
-    phase: 'ENDED',
-    ms_played: 60_000,
-  },
-});
+export const play = (user: string, track: string, at: number, market = 'SE'): LedgerEvent =>
+  ledgerPlay(user, track, at, { market });
 
 const upload = (
   track: string,
@@ -56,43 +44,21 @@ const upload = (
   labelName: string,
   holders: [string, string, number][],
   more: Partial<EventTypeMap['track-upload']> = {},
-): LedgerEvent => ({
-  type: 'track-upload',
-  event: {
-    ...fx['track-upload'],
-    event_id: uuidv7(T(1)),
-    event_time: T(1),
-    received_time: T(1),
-    track_id: track,
-    isrc: `SEABC26${track.replace(/\D/g, '').padStart(5, '0')}`,
-    label_id: label,
-    label_name: labelName,
-    rights_holders: holders.map(([id, name, bps]) => ({
-      rights_holder_id: id,
-      name,
-      role: id.startsWith('label') ? 'label' : 'artist',
-      share_bps: bps,
-    })),
-    ...more,
-  },
-});
+): LedgerEvent =>
+  ledgerUpload(
+    track,
+    holders.map(([id, name, bps]) => [id, bps, name] as [string, number, string]),
+    {
+      at: T(1),
+      label,
+      label_name: labelName,
+      isrc: `SEABC26${track.replace(/\D/g, '').padStart(5, '0')}`,
+      ...more,
+    },
+  );
 
-const report = (id: string, market: string, pool: number, premium: number): LedgerEvent => ({
-  type: 'revenue-report',
-  event: {
-    ...fx['revenue-report'],
-    event_id: uuidv7(T(30, 23)),
-    event_time: T(30, 23),
-    received_time: T(30, 23),
-    report_id: id,
-    market,
-    period: '2026-11',
-    currency: 'SEK',
-    minor_unit: 2,
-    pool_minor: pool,
-    premium_listeners: premium,
-  },
-});
+const report = (id: string, market: string, pool: number, premium: number): LedgerEvent =>
+  ledgerReport(id, T(30, 23), pool, { market, premium_listeners: premium });
 
 export const LEDGER_EVENTS: LedgerEvent[] = [
   upload(

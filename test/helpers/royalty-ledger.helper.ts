@@ -12,6 +12,8 @@ import type { EventTypeMap, EventTypeName } from '../../schemas/generated/events
 import { openClickHouse, type ClickHouseHandle } from '../../sinks/clickhouse/clickhouse.client.js';
 import { createClickHouseRowsSink } from '../../sinks/clickhouse/clickhouse-rows.sink.js';
 import { migrate } from '../../sinks/clickhouse/migrate.js';
+import { uuidv7 } from '../../common/ids/uuidv7.js';
+import { validEvents } from '../../schemas/catalogue/event-examples.js';
 import { envelope } from './envelope.helper.js';
 
 export type LedgerEvent = {
@@ -61,3 +63,89 @@ export async function openLedgerDatabase(config: AppConfig, name: string) {
 }
 
 export type LedgerDatabase = Awaited<ReturnType<typeof openLedgerDatabase>>;
+
+const fx = validEvents(Date.UTC(2026, 10, 20, 12));
+
+/** A time in November 2026 (UTC), the month these builders' events fall in by default. */
+export const NOV = (day: number, hour = 12) => Date.UTC(2026, 10, day, hour);
+
+/** A qualified stream (ENDED, 60 s, PREMIUM, SE unless overridden) of `track` by `user` at `at`. */
+export function ledgerPlay(
+  user: string,
+  track: string,
+  at: number,
+  over: Partial<EventTypeMap['playback']> = {},
+): LedgerEvent {
+  return {
+    type: 'playback',
+    event: {
+      ...fx.playback,
+      event_id: uuidv7(at),
+      playback_id: uuidv7(at),
+      user_id: user,
+      track_id: track,
+      market: 'SE',
+      product: 'PREMIUM',
+      event_time: at,
+      received_time: at,
+      phase: 'ENDED',
+      ms_played: 60_000,
+      ...over,
+    },
+  };
+}
+
+/** An upload of `track` with `holders` as [rights holder id, share_bps, name?]. */
+export function ledgerUpload(
+  track: string,
+  holders: readonly [string, number, string?][],
+  opts: { at?: number; label?: string; eventId?: string } & Partial<
+    EventTypeMap['track-upload']
+  > = {},
+): LedgerEvent & { type: 'track-upload' } {
+  const { at = NOV(1), label = 'label-1', eventId, ...more } = opts;
+  return {
+    type: 'track-upload',
+    event: {
+      ...fx['track-upload'],
+      event_id: eventId ?? uuidv7(at),
+      event_time: at,
+      received_time: at,
+      track_id: track,
+      label_id: label,
+      rights_holders: holders.map(([id, bps, name]) => ({
+        rights_holder_id: id,
+        name: name ?? id,
+        role: id.startsWith('label') ? 'label' : 'artist',
+        share_bps: bps,
+      })),
+      ...more,
+    },
+  };
+}
+
+/** A revenue report (SE, 2026-11, SEK, 2 decimals, 3 premium listeners unless overridden). */
+export function ledgerReport(
+  reportId: string,
+  at: number,
+  poolMinor: number,
+  over: Partial<EventTypeMap['revenue-report']> = {},
+): LedgerEvent {
+  return {
+    type: 'revenue-report',
+    event: {
+      ...fx['revenue-report'],
+      event_id: uuidv7(at),
+      event_time: at,
+      received_time: at,
+      report_id: reportId,
+      market: 'SE',
+      period: '2026-11',
+      currency: 'SEK',
+      minor_unit: 2,
+      pool_minor: poolMinor,
+      premium_listeners: 3,
+      ...over,
+    },
+  };
+}
