@@ -68,6 +68,7 @@ describe('npm run bench', { timeout: 480_000 }, () => {
       '7',
       'M',
       'Mh',
+      'R',
     ])
       assert.ok(figures.has(f), `figure ${f} missing from ${[...figures].join(', ')}`);
     for (const x of results)

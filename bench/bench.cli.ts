@@ -29,6 +29,7 @@ import { e2eLatency } from './benchmarks/e2e-latency.js';
 import { apiReads } from './benchmarks/api-reads.js';
 import { analystQuery } from './benchmarks/analyst-query.js';
 import { memoryBench } from './benchmarks/memory.js';
+import { royaltyClose } from './benchmarks/royalty-close.js';
 
 const BENCHMARKS: Record<BenchmarkName, Benchmark> = {
   'sdk-produce': sdkProduce,
@@ -39,6 +40,7 @@ const BENCHMARKS: Record<BenchmarkName, Benchmark> = {
   rebuild: rebuildBench,
   'analyst-query': analystQuery,
   memory: memoryBench,
+  'royalty-close': royaltyClose,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -13,6 +13,7 @@ export const BENCHMARK_NAMES = [
   'rebuild',
   'analyst-query',
   'memory',
+  'royalty-close',
 ] as const;
 export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
 

@@ -10,6 +10,7 @@ import { loadConfig } from '../../common/config/app.config.js';
 import { ConfigError } from '../../common/errors/backbeat.error.js';
 import { createLogger } from '../../common/logging/logger.js';
 import { createAppContext } from '../../context/app-context.js';
+import { openClickHouse } from '../../sinks/clickhouse/clickhouse.client.js';
 import { runRoleMain } from '../../context/role-main.js';
 import {
   CloseRequestError,
@@ -27,7 +28,12 @@ runRoleMain('royalties', async () => {
   );
   const ctx = createAppContext(config, { service: 'backbeat-royalties', logger });
   try {
-    const clickhouse = (await ctx.clickhouse()).client;
+    // Waits for ClickHouse and its schema as every role does, then closes over a connection of
+    // its own whose requests may run for an hour (a month of millions of ledger lines).
+    await ctx.clickhouse();
+    const long = await openClickHouse(config.clickhouse, { requestTimeoutMs: 3_600_000 });
+    ctx.onClose(long.close);
+    const clickhouse = long.client;
     if (args.command === 'list') {
       const reader = createRoyaltyStatementsReader({ clickhouse });
       for (let offset = 0; ; offset += 100) {

@@ -1,6 +1,7 @@
 /** The content hash of a statement's inputs (see contentHash). */
 import { compareCodeUnits } from './allocation.js';
-import { canonicalHash } from './canonical-json.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.js';
 import { canonicalPolicy } from './royalty-policy.js';
 import { checkRow, pick, safeSum, toPoolMinor } from './statement.checks.js';
 import type { StatementInput } from './statement.types.js';
@@ -14,6 +15,8 @@ import type { StatementInput } from './statement.types.js';
  */
 export function contentHash(input: StatementInput): string {
   const { pool, policy } = input;
+  // Merged by a plain key of what a row is (its split's holders included); the SQL side already
+  // groups by user, product, track and split version, so few rows merge.
   const rows = new Map<string, { row: Record<string, unknown>; streams: number }>();
   for (const r of input.streams) {
     checkRow(r);
@@ -24,6 +27,20 @@ export function contentHash(input: StatementInput): string {
         compareCodeUnits(a.name, b.name) ||
         a.share_bps - b.share_bps,
     );
+    const key = [
+      r.user_id,
+      r.product,
+      r.track_id,
+      r.split_version,
+      r.label_id,
+      r.isrc,
+      ...holders.map((h) => `${h.rights_holder_id}\u0001${h.name}\u0001${h.share_bps}`),
+    ].join('\u0000');
+    const e = rows.get(key);
+    if (e) {
+      e.streams = safeSum('streams', e.streams, r.streams);
+      continue;
+    }
     const row: Record<string, unknown> = {
       ...pick(r),
       user_id: r.user_id,
@@ -31,23 +48,29 @@ export function contentHash(input: StatementInput): string {
       split_version: r.split_version,
       holders: holders.map((h) => ({ ...h })),
     };
-    const key = canonicalHash(row);
-    const e = rows.get(key) ?? { row, streams: 0 };
-    e.streams = safeSum('streams', e.streams, r.streams);
-    rows.set(key, e);
+    rows.set(key, { row, streams: r.streams });
   }
+  const keys = [...rows.keys()].sort(compareCodeUnits);
   const tracks = [...new Set([...rows.values()].map((e) => e.row.track_id as string))];
   const counts12m =
     policy.min_track_streams_12m === null
       ? null
       : tracks.sort(compareCodeUnits).map((t) => [t, input.trackStreams12m?.get(t) ?? null]);
-  return canonicalHash({
-    format: 'backbeat.royalty-statement-inputs/1',
-    policy: canonicalPolicy(policy),
-    pool: { ...pool, pool_minor: toPoolMinor(pool.pool_minor) },
-    streams: [...rows.entries()]
-      .sort(([a], [b]) => compareCodeUnits(a, b))
-      .map(([, e]) => ({ ...e.row, streams: e.streams })),
-    track_streams_12m: counts12m,
+  // The canonical JSON of {format, policy, pool, streams, track_streams_12m} (keys in that
+  // order, which is their sorted order), fed to the hash a row at a time: a month of millions
+  // of rows never becomes one string.
+  const hash = createHash('sha256');
+  hash.update(
+    `{"format":${canonicalJson('backbeat.royalty-statement-inputs/2')}` +
+      `,"policy":${canonicalJson(canonicalPolicy(policy))}` +
+      `,"pool":${canonicalJson({ ...pool, pool_minor: toPoolMinor(pool.pool_minor) })}` +
+      ',"streams":[',
+    'utf8',
+  );
+  keys.forEach((k, i) => {
+    const e = rows.get(k)!;
+    hash.update(`${i ? ',' : ''}${canonicalJson({ ...e.row, streams: e.streams })}`, 'utf8');
   });
+  hash.update(`],"track_streams_12m":${canonicalJson(counts12m)}}`, 'utf8');
+  return hash.digest('hex');
 }

@@ -22,6 +22,7 @@ export interface ClickHouseHandle {
  */
 export async function openClickHouse(
   config: Pick<ClickHouseConfig, 'url' | 'database'>,
+  opts: { requestTimeoutMs?: number } = {},
 ): Promise<ClickHouseHandle> {
   // The client's own logger prints every failed request to stderr as multi-line text; callers
   // get the error, and classify and log it as structured JSON themselves.
@@ -32,7 +33,13 @@ export async function openClickHouse(
   } finally {
     await bootstrap.close();
   }
-  const client = createClient({ url: config.url, database: config.database, log });
+  const client = createClient({
+    url: config.url,
+    database: config.database,
+    log,
+    // The client's default (30 s) unless a caller runs long batch queries (a royalty close).
+    ...(opts.requestTimeoutMs ? { request_timeout: opts.requestTimeoutMs } : {}),
+  });
   const u = new URL(config.url);
   return {
     client,
