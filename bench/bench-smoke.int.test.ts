@@ -69,6 +69,8 @@ describe('npm run bench', { timeout: 480_000 }, () => {
       'M',
       'Mh',
       'R',
+      'L',
+      'Lb',
     ])
       assert.ok(figures.has(f), `figure ${f} missing from ${[...figures].join(', ')}`);
     for (const x of results)

@@ -30,6 +30,7 @@ import { apiReads } from './benchmarks/api-reads.js';
 import { analystQuery } from './benchmarks/analyst-query.js';
 import { memoryBench } from './benchmarks/memory.js';
 import { royaltyClose } from './benchmarks/royalty-close.js';
+import { labelReads } from './benchmarks/label-reads.js';
 
 const BENCHMARKS: Record<BenchmarkName, Benchmark> = {
   'sdk-produce': sdkProduce,
@@ -41,6 +42,7 @@ const BENCHMARKS: Record<BenchmarkName, Benchmark> = {
   'analyst-query': analystQuery,
   memory: memoryBench,
   'royalty-close': royaltyClose,
+  'label-reads': labelReads,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -14,6 +14,7 @@ export const BENCHMARK_NAMES = [
   'analyst-query',
   'memory',
   'royalty-close',
+  'label-reads',
 ] as const;
 export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
 
