@@ -6,7 +6,6 @@
  * The API makes two such queries per request (the header, then the label's lines) and adds the
  * token check, the rate limiter, the JSON view and its ETag, so 0.5 is its ceiling.
  */
-import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { AutocannonRequest } from 'autocannon';
 import { mintToken } from '../../api/app/auth/api-token.js';
 import { BackbeatError } from '../../common/errors/backbeat.error.js';
@@ -16,13 +15,7 @@ import { bySize, type BenchContext, type BenchOutput, type Benchmark } from '../
 import { runLoad, type LoadResult } from '../lib/load.js';
 import { startApiProc } from '../lib/services.js';
 import { startBenchStack } from '../lib/stack.js';
-import {
-  MARKET,
-  PERIOD,
-  insertPoolSql,
-  insertStreamsSql,
-  insertUploadsSql,
-} from './royalty-close.js';
+import { MARKET, PERIOD, openLongClickHouse, seedRoyaltyFacts } from './royalty-close.js';
 
 const LABELS = 50; // insertUploadsSql spreads tracks over label-0 … label-49
 
@@ -46,16 +39,13 @@ export const labelReads: Benchmark = {
     const seconds = bySize(ctx.size, { quick: 2, small: 10, full: 20 });
     const connections = bySize(ctx.size, { quick: 10, small: 50, full: 50 });
     const s = await startBenchStack(ctx.basePort);
-    const ch = createClient({
-      url: s.config.clickhouse.url,
-      database: s.config.clickhouse.database,
-      request_timeout: 3_600_000,
-      log: { level: ClickHouseLogLevel.OFF },
+    const handle = await openLongClickHouse(s).catch(async (err: unknown) => {
+      await s.stop();
+      throw err;
     });
+    const ch = handle.client;
     try {
-      await ch.command({ query: insertUploadsSql(tracks) });
-      await ch.command({ query: insertStreamsSql(0, streams, tracks, users) });
-      await ch.command({ query: insertPoolSql(Math.ceil((users * 2) / 3)) });
+      await seedRoyaltyFacts(ch, { tracks, streams, users, premium: Math.ceil((users * 2) / 3) });
       const [closed] = await closeStatements(
         { period: PERIOD, market: MARKET, closedBy: 'bench' },
         { clickhouse: ch, redis: s.redis, logger: createLogger({ level: 'error' }, 'bench') },
@@ -175,7 +165,7 @@ export const labelReads: Benchmark = {
         details: apiRuns.map((a, k) => ({ run: k + 1, api: a, clickhouse: chRuns[k] })),
       };
     } finally {
-      await ch.close();
+      await handle.close();
       await s.stop();
     }
   },

@@ -11,7 +11,8 @@ import {
   closeStatements,
   type CloseResult,
 } from '../../processors/royalty-statements/statement-close.service.js';
-import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { openClickHouse } from '../../sinks/clickhouse/clickhouse.client.js';
 import { createLogger } from '../../common/logging/logger.js';
 import { BackbeatError } from '../../common/errors/backbeat.error.js';
 import { bySize, type BenchContext, type BenchOutput, type Benchmark } from '../lib/context.js';
@@ -79,6 +80,30 @@ async function countOf(s: BenchStack, query: string): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
+/**
+ * A connection to the stack's chDB server whose requests may run for an hour: the client's
+ * default request timeout (30 s) is shorter than a full-size close's queries.
+ */
+export const openLongClickHouse = (s: BenchStack) =>
+  openClickHouse(s.config.clickhouse, { requestTimeoutMs: 3_600_000 });
+
+/** Synthetic ledger facts for PERIOD and MARKET: uploads, streams (a million per insert), one pool. */
+export async function seedRoyaltyFacts(
+  ch: ClickHouseClient,
+  o: { tracks: number; streams: number; users: number; premium: number },
+  onStreams?: (inserted: number) => void,
+): Promise<void> {
+  await ch.command({ query: insertUploadsSql(o.tracks) });
+  const chunk = 1_000_000;
+  for (let from = 0; from < o.streams; from += chunk) {
+    await ch.command({
+      query: insertStreamsSql(from, Math.min(chunk, o.streams - from), o.tracks, o.users),
+    });
+    onStreams?.(Math.min(o.streams, from + chunk));
+  }
+  await ch.command({ query: insertPoolSql(o.premium) });
+}
+
 export const royaltyClose: Benchmark = {
   name: 'royalty-close',
   title: 'Closing one month of N royalty ledger lines vs a grouped sum over the same lines',
@@ -87,30 +112,18 @@ export const royaltyClose: Benchmark = {
     const tracks = bySize(ctx.size, { quick: 500, small: 3_000, full: 5_000 });
     const users = bySize(ctx.size, { quick: 2_000, small: 20_000, full: 50_000 });
     const s = await startBenchStack(ctx.basePort);
-    // A client to the stack's chDB server like the stack's own, with a request timeout long
-    // enough for the full size (the client's default, 30 s, is less than one close of 10M
-    // lines takes here).
-    const ch = createClient({
-      url: s.config.clickhouse.url,
-      database: s.config.clickhouse.database,
-      request_timeout: 3_600_000,
-      log: { level: ClickHouseLogLevel.OFF },
+    const handle = await openLongClickHouse(s).catch(async (err: unknown) => {
+      await s.stop();
+      throw err;
     });
+    const ch = handle.client;
     try {
       const i0 = performance.now();
-      await ch.command({ query: insertUploadsSql(tracks) });
-      const chunk = 1_000_000;
       const bar = ctx.progress.bar('insert streams', streams, 'rows');
-      for (let from = 0; from < streams; from += chunk) {
-        await ch.command({
-          query: insertStreamsSql(from, Math.min(chunk, streams - from), tracks, users),
-        });
-        bar.update(Math.min(streams, from + chunk));
-      }
-      bar.stop();
       // Paying listeners per the report: the PREMIUM users plus 5% silent subscribers.
       const premium = Math.ceil(((users * 2) / 3) * 1.05);
-      await ch.command({ query: insertPoolSql(premium) });
+      await seedRoyaltyFacts(ch, { tracks, streams, users, premium }, (done) => bar.update(done));
+      bar.stop();
       const insertS = (performance.now() - i0) / 1000;
       // Warm-up (marks cache, plan) and N, through the ledger view both sides read.
       const lines = await countOf(
@@ -215,7 +228,7 @@ export const royaltyClose: Benchmark = {
         details,
       };
     } finally {
-      await ch.close();
+      await handle.close();
       await s.stop();
     }
   },

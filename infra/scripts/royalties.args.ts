@@ -1,8 +1,5 @@
 import { ConfigError } from '../../common/errors/backbeat.error.js';
-import {
-  MARKET_RE,
-  PERIOD_RE,
-} from '../../processors/royalty-statements/statement-close.service.js';
+import { MARKET, PERIOD } from '../../schemas/catalogue/event-validation.js';
 
 export const USAGE = `usage: npm run royalties -- close --period YYYY-MM [--market XX] [--by <name>]
        npm run royalties -- list [--period YYYY-MM]`;
@@ -34,9 +31,9 @@ export function parseRoyaltiesArgs(argv: readonly string[]): RoyaltiesArgs {
     else if (flag === '--by' && command === 'close') out.by = need();
     else throw new ConfigError([`unknown flag ${flag}\n${USAGE}`]);
   }
-  if (out.period !== undefined && !PERIOD_RE.test(out.period))
+  if (out.period !== undefined && !PERIOD.test(out.period))
     throw new ConfigError([`--period must be YYYY-MM (got ${out.period})`]);
-  if (out.market !== undefined && !MARKET_RE.test(out.market))
+  if (out.market !== undefined && !MARKET.test(out.market))
     throw new ConfigError([
       `--market must be an ISO 3166-1 alpha-2 code such as SE (got ${out.market})`,
     ]);

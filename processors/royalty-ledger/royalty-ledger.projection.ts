@@ -4,6 +4,7 @@ import type {
   RevenueReportEvent,
   TrackUploadEvent,
 } from '../../schemas/generated/events.types.js';
+import { CURRENCY, MARKET, PERIOD } from '../../schemas/catalogue/event-validation.js';
 import type { RowsPlan } from '../../sinks/clickhouse/clickhouse-rows.sink.js';
 import { invalidUpload } from '../catalogue/catalogue.projection.js';
 import { qualifiedStream } from '../play-counts/play-counts.projection.js';
@@ -12,10 +13,6 @@ import type { AnyEnvelope, Projection } from '../runtime/processor.types.js';
 
 export const ROYALTY_LEDGER = 'royalty-ledger';
 export const ROYALTY_FACTS_TABLE = 'royalty_facts';
-
-const PERIOD_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
-const MARKET_RE = /^[A-Z]{2}$/;
-const CURRENCY_RE = /^[A-Z]{3}$/;
 
 /** `YYYY-MM` of a ms timestamp, in UTC. */
 export const periodOf = (ms: number) => new Date(ms).toISOString().slice(0, 7);
@@ -94,10 +91,10 @@ function uploadRow(env: AnyEnvelope, e: TrackUploadEvent): Record<string, unknow
 /** Why a revenue report cannot be a pool, or undefined when it can. */
 export function invalidReport(e: RevenueReportEvent): string | undefined {
   if (typeof e.report_id !== 'string' || !e.report_id.trim()) return 'report_id is empty';
-  if (!MARKET_RE.test(e.market ?? ''))
+  if (!MARKET.test(e.market ?? ''))
     return `market ${JSON.stringify(e.market)} is not ISO 3166-1 alpha-2`;
-  if (!PERIOD_RE.test(e.period ?? '')) return `period ${JSON.stringify(e.period)} is not YYYY-MM`;
-  if (!CURRENCY_RE.test(e.currency ?? ''))
+  if (!PERIOD.test(e.period ?? '')) return `period ${JSON.stringify(e.period)} is not YYYY-MM`;
+  if (!CURRENCY.test(e.currency ?? ''))
     return `currency ${JSON.stringify(e.currency)} is not ISO 4217`;
   if (!Number.isInteger(e.minor_unit) || e.minor_unit < 0 || e.minor_unit > 4)
     return `minor_unit ${e.minor_unit} is not an integer from 0 to 4`;

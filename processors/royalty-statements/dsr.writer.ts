@@ -1,4 +1,5 @@
 import { InternalError } from '../../common/errors/backbeat.error.js';
+import { CURRENCY, MARKET } from '../../schemas/catalogue/event-validation.js';
 import {
   CELL_SEPARATOR,
   COLUMNS,
@@ -128,9 +129,8 @@ function line<T extends RecordTypeCode>(type: T, cells: Partial<Record<ColumnOf<
 }
 
 function validate(input: DsrInput): void {
-  if (!/^[A-Z]{2}$/.test(input.territory))
-    fail(`territory must be ISO alpha-2 (${input.territory})`);
-  if (!/^[A-Z]{3}$/.test(input.currency)) fail(`currency must be ISO 4217 (${input.currency})`);
+  if (!MARKET.test(input.territory)) fail(`territory must be ISO alpha-2 (${input.territory})`);
+  if (!CURRENCY.test(input.currency)) fail(`currency must be ISO 4217 (${input.currency})`);
   if (!Number.isInteger(input.minorUnit) || input.minorUnit < 0 || input.minorUnit > 18)
     fail(`minorUnit must be an integer 0..18 (${input.minorUnit})`);
   if (!input.messageId || escapeValue(input.messageId) !== input.messageId)

@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import { BackbeatError } from '../../common/errors/backbeat.error.js';
 import type { Logger } from '../../common/logging/logger.js';
+import { MARKET, PERIOD } from '../../schemas/catalogue/event-validation.js';
 import {
   createRoyaltyStatementsReader,
   statementIdOf,
@@ -13,9 +14,6 @@ import {
 import { canonicalPolicy, DEFAULT_POLICY, type RoyaltyPolicy } from './royalty-policy.js';
 import { computeStatement, contentHash } from './statement.compute.js';
 import type { StatementInput, StatementLine, StreamAggregate } from './statement.types.js';
-
-export const PERIOD_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
-export const MARKET_RE = /^[A-Z]{2}$/;
 
 export type CloseResult =
   | {
@@ -65,9 +63,9 @@ export async function closeStatements(
   opts: CloseOptions,
   deps: { clickhouse: ClickHouseClient; redis: Redis; logger: Logger; now?: () => number },
 ): Promise<CloseResult[]> {
-  if (!PERIOD_RE.test(opts.period))
+  if (!PERIOD.test(opts.period))
     throw new CloseRequestError(`period ${JSON.stringify(opts.period)} is not YYYY-MM`);
-  if (opts.market !== undefined && !MARKET_RE.test(opts.market))
+  if (opts.market !== undefined && !MARKET.test(opts.market))
     throw new CloseRequestError(`market ${JSON.stringify(opts.market)} is not ISO 3166-1 alpha-2`);
   const policy = opts.policy ?? DEFAULT_POLICY;
   const ch = deps.clickhouse;

@@ -84,31 +84,21 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
         continue;
       }
       const d = await deps.codec.decode(type, r.value);
-      const decoded = d.ok
-        ? Outcome.ok()
-        : d.retriable
-          ? Outcome.retry(d.reason)
-          : Outcome.dlq(d.reason);
-      switch (decoded.kind) {
-        case 'ok':
-          if (d.ok)
-            envelopes.push({
-              type,
-              event: d.value,
-              schemaId: d.schemaId,
-              topic: r.topic,
-              partition: r.partition,
-              offset: r.offset,
-            } as AnyEnvelope);
-          break;
-        case 'retry':
-          throw new BackbeatError('DECODE_RETRY', decoded.reason, { retriable: true });
-        case 'dlq':
-          dead(r, decoded.reason, d.ok ? undefined : d.schemaId);
-          break;
-        case 'drop':
-          break;
+      if (d.ok) {
+        envelopes.push({
+          type,
+          event: d.value,
+          schemaId: d.schemaId,
+          topic: r.topic,
+          partition: r.partition,
+          offset: r.offset,
+        } as AnyEnvelope);
+        continue;
       }
+      // Not decoded: the registry not answering is a `retry` of the whole batch; anything else
+      // is a `dlq` of this message with the codec's reason.
+      if (d.retriable) throw new BackbeatError('DECODE_RETRY', d.reason, { retriable: true });
+      dead(r, d.reason, d.schemaId);
     }
     const rawOf = (e: AnyEnvelope) =>
       raw.find((x) => x.topic === e.topic && x.partition === e.partition && x.offset === e.offset)!;

@@ -1,3 +1,4 @@
+import { MARKET } from '../../../schemas/catalogue/event-validation.js';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { CatalogueReader } from '../../../read-models/catalogue/catalogue.reader.js';
@@ -42,7 +43,6 @@ export interface LabelsRouteDeps {
 }
 
 const DAY_MS = 86_400_000;
-const MARKET_RE = /^[A-Z]{2}$/;
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
 
 /** The credential's label (set by requireToken for label tokens); never the URL's. */
@@ -86,7 +86,7 @@ export function createLabelsRouter(config: LabelsRouteConfig, deps: LabelsRouteD
     if ((to - from) / DAY_MS + 1 > MAX_RANGE_DAYS)
       throw new BadParameter('to', `the range is at most ${MAX_RANGE_DAYS} days`);
     const market = one(req, 'market');
-    if (market !== undefined && !MARKET_RE.test(market))
+    if (market !== undefined && !MARKET.test(market))
       throw new BadParameter('market', 'market must be ISO 3166-1 alpha-2 (e.g. SE)');
     const trackId = trackParam(req);
     const page = offsetPage(req);

@@ -6,10 +6,9 @@ import { sendProblem } from '../../../common/http/problem.js';
 import type { Logger } from '../../../common/logging/logger.js';
 import {
   CloseRequestError,
-  MARKET_RE,
-  PERIOD_RE,
   closeStatements,
 } from '../../../processors/royalty-statements/statement-close.service.js';
+import { MARKET, PERIOD } from '../../../schemas/catalogue/event-validation.js';
 import {
   createRoyaltyStatementsReader,
   STATEMENT_ID_RE,
@@ -48,9 +47,9 @@ function closeBody(body: unknown): { period: string; market?: string } {
   const o = body as Record<string, unknown>;
   const extra = Object.keys(o).filter((k) => k !== 'period' && k !== 'market');
   if (extra.length) throw new BadParameter(extra[0]!, `unknown field ${extra[0]}`);
-  if (typeof o.period !== 'string' || !PERIOD_RE.test(o.period))
+  if (typeof o.period !== 'string' || !PERIOD.test(o.period))
     throw new BadParameter('period', 'period must be a month YYYY-MM');
-  if (o.market !== undefined && (typeof o.market !== 'string' || !MARKET_RE.test(o.market)))
+  if (o.market !== undefined && (typeof o.market !== 'string' || !MARKET.test(o.market)))
     throw new BadParameter('market', 'market must be ISO 3166-1 alpha-2 (e.g. SE)');
   return { period: o.period, ...(o.market !== undefined ? { market: o.market as string } : {}) };
 }
