@@ -53,11 +53,11 @@ export const RULES = Object.freeze({
   threshold:
     "The minimum-streams threshold (min_track_streams_12m, off when null, the default) counts a track's qualified streams across all markets over the 12 months ending with the period; tracks below it leave the denominator of both models and are listed as excluded with amount 0.",
   rounding:
-    'Amounts are exact integers in minor units, allocated by largest remainder with ties to the larger remainder, then the larger weight, then the key ascending in UTF-16 code unit order, so each model sums to the pool exactly.',
+    "Amounts are exact integers in minor units, allocated by largest remainder with ties to the larger remainder, then the larger weight, then the key ascending, so each model sums to the pool exactly; a line's key is its (label, rights holder, track) and a listener's its user id, compared by the bytes of their UTF-8 text (code point order), and on a full tie the listeners come before the silent listeners' part.",
 } satisfies Record<string, string>);
 
 export const DEFAULT_POLICY: RoyaltyPolicy = Object.freeze({
-  version: 1,
+  version: 2,
   qualifying_ms: 30_000,
   min_track_streams_12m: null,
   products: Object.freeze(['FREE', 'PREMIUM'] as Product[]),

@@ -26,8 +26,8 @@ function problemsOf(input: unknown): readonly string[] {
 }
 
 describe('royalty policy: the default', () => {
-  it('given DEFAULT_POLICY, then version 1, 30 s, no threshold, both products, zero lines listed', () => {
-    assert.equal(DEFAULT_POLICY.version, 1);
+  it('given DEFAULT_POLICY, then version 2, 30 s, no threshold, both products, zero lines listed', () => {
+    assert.equal(DEFAULT_POLICY.version, 2);
     assert.equal(DEFAULT_POLICY.qualifying_ms, 30_000);
     assert.equal(DEFAULT_POLICY.min_track_streams_12m, null);
     assert.deepEqual(DEFAULT_POLICY.products, ['FREE', 'PREMIUM']);

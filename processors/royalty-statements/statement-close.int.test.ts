@@ -92,7 +92,7 @@ describe('royalty statements closed from the ledger', () => {
     assert.deepEqual(amounts, { A: [480, 460], B: [320, 307], C: [200, 233] });
     assert.deepEqual(await sums('2026-11-SE-v1'), { ss: 1000, uc: 1000, n: 3 });
     assert.equal(s.header.ledger_lines, 9, 'five SE streams of T1 make two lines each, T2 one');
-    assert.equal(s.header.policy_version, 1);
+    assert.equal(s.header.policy_version, 2);
     assert.ok(Object.keys(s.header.watermark).length >= 1);
     // Label 2 sees only its own line; a label with no line sees no statement.
     assert.deepEqual(

@@ -12,8 +12,8 @@ import {
   ROYALTY_LEDGER,
 } from '../royalty-ledger/royalty-ledger.projection.js';
 import { canonicalPolicy, DEFAULT_POLICY, type RoyaltyPolicy } from './royalty-policy.js';
-import { computeStatement, contentHash } from './statement.compute.js';
-import type { StatementInput, StatementLine, StreamAggregate } from './statement.types.js';
+import { withCloseWork } from './statement-clickhouse.compute.js';
+import type { StatementLine, StatementPool } from './statement.types.js';
 
 export type CloseResult =
   | {
@@ -53,7 +53,8 @@ export class CloseRequestError extends BackbeatError {
 /**
  * Closes the royalty statements of a period (one market, or every market with a report or
  * streams in it): per market, the pool in force and the ledger's streams are computed into
- * both models (statement.compute.ts), and a new version is issued only when its content hash
+ * both models inside ClickHouse (statement-clickhouse.compute.ts, to the spec in
+ * statement.compute.ts), and a new version is issued only when its content hash
  * differs from the latest version's (closing the same inputs again changes nothing). A new
  * version records each line's delta against the one it supersedes. Lines are written before
  * the header, so a statement exists only whole; one close per market and period runs at a time
@@ -122,40 +123,41 @@ async function closeOne(
      FROM royalty_pools WHERE period = {p:String} AND market = {m:String} AND in_force LIMIT 1`,
     p,
   );
-  const streams = await streamAggregates(rows, period, market);
   if (!pool) {
-    const n = streams.reduce((a, s) => a + s.streams, 0);
+    const [c] = await rows<{ n: string }>(
+      `SELECT count() AS n FROM royalty_streams WHERE period = {p:String} AND market = {m:String}`,
+      p,
+    );
+    const n = Number(c?.n ?? 0);
     deps.logger.warn({ period, market, streams: n }, 'no revenue report: no statement');
     return { market, status: 'no-report', streams: n };
   }
-  const input: StatementInput = {
-    pool: {
-      report_id: pool.report_id,
-      market,
-      period,
-      currency: pool.currency,
-      minor_unit: Number(pool.minor_unit),
-      pool_minor: BigInt(pool.pool_minor),
-      premium_listeners: Number(pool.premium_listeners),
-    },
-    policy,
-    streams,
-    ...(policy.min_track_streams_12m !== null
-      ? { trackStreams12m: await trackStreams12m(rows, period) }
-      : {}),
+  const statementPool: StatementPool = {
+    report_id: pool.report_id,
+    market,
+    period,
+    currency: pool.currency,
+    minor_unit: Number(pool.minor_unit),
+    pool_minor: BigInt(pool.pool_minor),
+    premium_listeners: Number(pool.premium_listeners),
   };
-  const hash = contentHash(input);
   const reader = createRoyaltyStatementsReader({ clickhouse: deps.clickhouse });
   const previous = await reader.latest(period, market);
-  if (previous?.content_hash === hash)
+  const computed = await withCloseWork(deps.clickhouse, { period, market, policy }, async (w) => {
+    const hash = await w.contentHash(statementPool);
+    if (previous?.content_hash === hash) return { hash };
+    return { hash, ...(await w.compute(statementPool)) };
+  });
+  const hash = computed.hash;
+  if (!('result' in computed) || !computed.result)
     return {
       market,
       status: 'unchanged',
-      statement_id: previous.statement_id,
-      version: previous.version,
+      statement_id: previous!.statement_id,
+      version: previous!.version,
       content_hash: hash,
     };
-  const result = computeStatement(input);
+  const { result, ledgerLines } = computed;
   const version = (previous?.version ?? 0) + 1;
   const statementId = statementIdOf(period, market, version);
   const before = new Map(
@@ -184,10 +186,6 @@ async function closeOne(
         old,
       ),
     );
-  const [counts] = await rows<{ n: string }>(
-    `SELECT count() AS n FROM royalty_ledger WHERE period = {p:String} AND market = {m:String}`,
-    p,
-  );
   const watermark = Object.fromEntries(
     (
       await rows<{ k: string; o: string }>(
@@ -220,7 +218,7 @@ async function closeOne(
         premium_listeners: Number(pool.premium_listeners),
         policy_version: policy.version,
         policy: JSON.stringify(canonicalPolicy(policy)),
-        ledger_lines: Number(counts?.n ?? 0),
+        ledger_lines: ledgerLines,
         counted_streams: t.counted_streams,
         watermark: JSON.stringify(watermark),
         content_hash: hash,
@@ -291,55 +289,4 @@ function lineRow(
     delta_streamshare_minor: (ss - BigInt(old?.streamshare_minor ?? 0)).toString(),
     delta_user_centric_minor: (uc - BigInt(old?.user_centric_minor ?? 0)).toString(),
   };
-}
-
-/** The ledger of a market and period grouped by user, product, track and split version. */
-async function streamAggregates(rows: Rows, period: string, market: string) {
-  const raw = await rows<{
-    user_id: string;
-    product: 'FREE' | 'PREMIUM';
-    track_id: string;
-    isrc: string;
-    label_id: string;
-    split_version: string;
-    holders: unknown[];
-    streams: string;
-  }>(
-    `SELECT user_id, product, track_id, split_version, any(isrc) AS isrc, any(label_id) AS label_id,
-            any(holders) AS holders, count() AS streams
-     FROM royalty_stream_splits WHERE period = {p:String} AND market = {m:String}
-     GROUP BY user_id, product, track_id, split_version`,
-    { p: period, m: market },
-  );
-  return raw.map((r): StreamAggregate => ({
-    user_id: r.user_id,
-    product: r.product,
-    track_id: r.track_id,
-    isrc: r.isrc,
-    label_id: r.label_id,
-    split_version: r.split_version,
-    holders: r.holders.map((h) => {
-      const o = Array.isArray(h)
-        ? { rights_holder_id: h[0], name: h[1], share_bps: h[3] }
-        : (h as { rights_holder_id: string; name: string; share_bps: number });
-      return {
-        rights_holder_id: String(o.rights_holder_id),
-        name: String(o.name),
-        share_bps: Number(o.share_bps),
-      };
-    }),
-    streams: Number(r.streams),
-  }));
-}
-
-/** Qualified streams per track across markets over the 12 months ending with `period`. */
-async function trackStreams12m(rows: Rows, period: string) {
-  const out = await rows<{ track_id: string; n: string }>(
-    `SELECT track_id, count() AS n FROM royalty_streams
-     WHERE period <= {p:String}
-       AND period > formatDateTime(addMonths(toDate(concat({p:String}, '-01')), -12), '%Y-%m')
-     GROUP BY track_id`,
-    { p: period },
-  );
-  return new Map(out.map((r) => [r.track_id, Number(r.n)]));
 }

@@ -41,15 +41,25 @@ import type {
   StatementInput,
   StatementLine,
   StatementResult,
+  StatementTotals,
   StreamAggregate,
 } from './statement.types.js';
-import { UNALLOCATED, UNMATCHED } from './statement.types.js';
+import { UNALLOCATED, UNMATCHED, UNMATCHED_NAME } from './statement.types.js';
+import { hexOf } from './statement.hash.js';
 
 export * from './statement.types.js';
 export { contentHash } from './statement.hash.js';
 
 const SILENT_KEY = 'silent';
-const listenerKey = (userId: string): string => `listener:${userId}`;
+const listenerKey = (userId: string): string => `listener:${hexOf(userId)}`;
+
+/**
+ * A line's allocation key: label, holder and track as hex of their UTF-8 bytes, space
+ * separated, so plain string order is the byte order of the (label, holder, track) tuple, the
+ * order ClickHouse sorts the same ids in (statement.sql.ts).
+ */
+export const lineKeyOf = (label: string, holder: string, track: string): string =>
+  `${hexOf(label)} ${hexOf(holder)} ${hexOf(track)}`;
 
 interface LineAcc {
   label_id: string;
@@ -144,6 +154,30 @@ export function computeStatement(input: StatementInput): StatementResult {
     }));
   }
 
+  return finishStatement(out, [...excluded.values()], policy.list_zero_lines, {
+    pool_minor: poolMinor,
+    counted_streams: counted,
+    excluded_streams: excludedTotal,
+    listeners,
+    silent_listeners: silent,
+    divisor,
+  });
+}
+
+/**
+ * The result from its lines, whatever computed them (this reference, or the close's SQL):
+ * checks that each model sums to the pool (else InternalError: a bug, never issued), drops
+ * zero lines unless the policy lists them, and sorts lines by label, holder and track and
+ * excluded streams by label, track, reason and ISRC.
+ */
+export function finishStatement(
+  lines: StatementLine[],
+  excluded: ExcludedStreams[],
+  listZeroLines: boolean,
+  totals: Omit<StatementTotals, 'streamshare_minor' | 'user_centric_minor'>,
+): StatementResult {
+  const poolMinor = totals.pool_minor;
+  let out = lines;
   const sum = (f: (l: StatementLine) => bigint): bigint => out.reduce((a, l) => a + f(l), 0n);
   const streamshareMinor = sum((l) => l.streamshare_minor);
   const userCentricMinor = sum((l) => l.user_centric_minor);
@@ -152,7 +186,7 @@ export function computeStatement(input: StatementInput): StatementResult {
       `statement: columns ${streamshareMinor} / ${userCentricMinor} do not sum to ${poolMinor}`,
     );
   }
-  if (!policy.list_zero_lines) {
+  if (!listZeroLines) {
     out = out.filter((l) => l.streamshare_minor !== 0n || l.user_centric_minor !== 0n);
   }
   out.sort(
@@ -161,7 +195,7 @@ export function computeStatement(input: StatementInput): StatementResult {
       compareCodeUnits(a.rights_holder_id, b.rights_holder_id) ||
       compareCodeUnits(a.track_id, b.track_id),
   );
-  const excludedList = [...excluded.values()].sort(
+  const excludedList = [...excluded].sort(
     (a, b) =>
       compareCodeUnits(a.label_id, b.label_id) ||
       compareCodeUnits(a.track_id, b.track_id) ||
@@ -171,14 +205,9 @@ export function computeStatement(input: StatementInput): StatementResult {
   return {
     lines: out,
     totals: {
-      pool_minor: poolMinor,
+      ...totals,
       streamshare_minor: streamshareMinor,
       user_centric_minor: userCentricMinor,
-      counted_streams: counted,
-      excluded_streams: excludedTotal,
-      listeners,
-      silent_listeners: silent,
-      divisor,
     },
     excluded: excludedList,
   };
@@ -208,8 +237,8 @@ function contributions(row: StreamAggregate): Map<string, Contribution> {
   const out = new Map<string, Contribution>();
   const streams = BigInt(row.streams);
   if (row.holders.length === 0) {
-    const key = JSON.stringify(['', UNMATCHED, row.track_id]);
-    const name = 'Unmatched: no valid upload yet';
+    const key = lineKeyOf('', UNMATCHED, row.track_id);
+    const name = UNMATCHED_NAME;
     out.set(key, {
       ...pick(row),
       label_id: '',
@@ -220,7 +249,7 @@ function contributions(row: StreamAggregate): Map<string, Contribution> {
     return out;
   }
   for (const h of row.holders) {
-    const key = JSON.stringify([row.label_id, h.rights_holder_id, row.track_id]);
+    const key = lineKeyOf(row.label_id, h.rights_holder_id, row.track_id);
     const weight = streams * BigInt(h.share_bps);
     const prev = out.get(key);
     if (prev) prev.weight += weight;
@@ -245,7 +274,7 @@ function newerMeta(version: string, c: Contribution, acc: LineAcc): boolean {
   );
 }
 
-function unallocatedLine(poolMinor: bigint): StatementLine {
+export function unallocatedLine(poolMinor: bigint): StatementLine {
   return {
     label_id: '',
     rights_holder_id: UNALLOCATED,
@@ -257,4 +286,35 @@ function unallocatedLine(poolMinor: bigint): StatementLine {
     streamshare_minor: poolMinor,
     user_centric_minor: poolMinor,
   };
+}
+
+/**
+ * The user-centric model's parts of the pool, as the reference computes them (the pool over
+ * every listener at weight 1 and the silent bucket at weight `silent`, largest remainder), in
+ * closed form for the close's SQL: every listener gets `each`, the first `bonus` listeners in
+ * user id byte order one more, the silent listeners together `silentPart`.
+ */
+export function userCentricHeads(
+  pool: bigint,
+  listeners: number,
+  silent: number,
+): { each: bigint; bonus: number; silentPart: bigint } {
+  const divisor = BigInt(listeners + silent);
+  if (listeners <= 0 || divisor <= 0n)
+    throw new InternalError(`statement: no listeners to split ${pool} among`);
+  const s = BigInt(silent);
+  const each = pool / divisor;
+  const silentFloor = (pool * s) / divisor;
+  const left = Number(pool - BigInt(listeners) * each - silentFloor);
+  // Remainders first, then the larger weight; 'listener:…' keys sort before 'silent'.
+  const rEach = pool % divisor;
+  const rSilent = (pool * s) % divisor;
+  const silentFirst = rSilent > rEach || (rSilent === rEach && s > 1n);
+  return silentFirst
+    ? { each, bonus: Math.max(0, left - 1), silentPart: silentFloor + (left >= 1 ? 1n : 0n) }
+    : {
+        each,
+        bonus: Math.min(left, listeners),
+        silentPart: silentFloor + (left > listeners ? 1n : 0n),
+      };
 }

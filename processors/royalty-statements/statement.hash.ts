@@ -1,76 +1,93 @@
 /** The content hash of a statement's inputs (see contentHash). */
-import { compareCodeUnits } from './allocation.js';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 import { canonicalPolicy } from './royalty-policy.js';
-import { checkRow, pick, safeSum, toPoolMinor } from './statement.checks.js';
-import type { StatementInput } from './statement.types.js';
+import { checkRow, safeSum, toPoolMinor } from './statement.checks.js';
+import type { SplitHolder, StatementInput } from './statement.types.js';
 
-/**
- * sha256 hex of everything the result depends on, in a canonical form: a format tag, the policy
- * (canonicalPolicy), the pool, the rows with their holders sorted, rows of equal key merged (so
- * 3 + 2 streams hashes as 5), rows of 0 streams dropped and the rows sorted, and, only when the
- * threshold is on, the 12-month counts of the streamed tracks. Same inputs in any order, same
- * hash. Lineage (ledger line count, offsets) is the caller's to add beside it.
- */
-export function contentHash(input: StatementInput): string {
-  const { pool, policy } = input;
-  // Merged by a plain key of what a row is (its split's holders included); the SQL side already
-  // groups by user, product, track and split version, so few rows merge.
-  const rows = new Map<string, { row: Record<string, unknown>; streams: number }>();
+export const INPUTS_FORMAT = 'backbeat.royalty-statement-inputs/3';
+
+/** Upper-case hex of a string's UTF-8 bytes: ids of any text, compared and hashed as bytes. */
+export const hexOf = (s: string): string => Buffer.from(s, 'utf8').toString('hex').toUpperCase();
+
+const sha = (text: string): string =>
+  createHash('sha256').update(text, 'utf8').digest('hex').toUpperCase();
+
+/** sha256 of lines sorted (plain string order: the lines are ASCII) and joined by newlines. */
+const digestOf = (lines: string[]): string => sha(lines.sort().join('\n'));
+
+export const holderText = (h: SplitHolder): string =>
+  `${hexOf(h.rights_holder_id)}.${hexOf(h.name)}.${h.share_bps}`;
+
+/** The three digests of the inputs; statement.sql.ts computes the same ones inside ClickHouse. */
+export interface InputDigests {
+  /** Streams per user, product, track and split version (every product: the policy is apart). */
+  streams: string;
+  /** Each split version the streams use: its track, ISRC, label and holders. */
+  uploads: string;
+  /** 12-month streams of each streamed track; '' when the policy has no threshold. */
+  counts: string;
+}
+
+export function inputDigests(input: StatementInput): InputDigests {
+  const perUser = new Map<string, Map<string, number>>();
+  const uploads = new Map<string, string>();
+  const tracks = new Set<string>();
   for (const r of input.streams) {
     checkRow(r);
     if (r.streams === 0) continue;
-    const holders = [...r.holders].sort(
-      (a, b) =>
-        compareCodeUnits(a.rights_holder_id, b.rights_holder_id) ||
-        compareCodeUnits(a.name, b.name) ||
-        a.share_bps - b.share_bps,
-    );
-    const key = [
-      r.user_id,
-      r.product,
-      r.track_id,
-      r.split_version,
-      r.label_id,
-      r.isrc,
-      ...holders.map((h) => `${h.rights_holder_id}\u0001${h.name}\u0001${h.share_bps}`),
-    ].join('\u0000');
-    const e = rows.get(key);
-    if (e) {
-      e.streams = safeSum('streams', e.streams, r.streams);
-      continue;
+    const row = `${r.product},${hexOf(r.track_id)},${r.split_version}`;
+    const rows = perUser.get(r.user_id) ?? new Map<string, number>();
+    perUser.set(r.user_id, rows);
+    rows.set(row, safeSum('streams', rows.get(row) ?? 0, r.streams));
+    tracks.add(r.track_id);
+    if (r.split_version !== '' && !uploads.has(r.split_version)) {
+      const holders = r.holders.map(holderText).sort().join(';');
+      uploads.set(
+        r.split_version,
+        `${r.split_version},${hexOf(r.track_id)},${hexOf(r.isrc)},${hexOf(r.label_id)},${holders}`,
+      );
     }
-    const row: Record<string, unknown> = {
-      ...pick(r),
-      user_id: r.user_id,
-      product: r.product,
-      split_version: r.split_version,
-      holders: holders.map((h) => ({ ...h })),
-    };
-    rows.set(key, { row, streams: r.streams });
   }
-  const keys = [...rows.keys()].sort(compareCodeUnits);
-  const tracks = [...new Set([...rows.values()].map((e) => e.row.track_id as string))];
-  const counts12m =
-    policy.min_track_streams_12m === null
-      ? null
-      : tracks.sort(compareCodeUnits).map((t) => [t, input.trackStreams12m?.get(t) ?? null]);
-  // The canonical JSON of {format, policy, pool, streams, track_streams_12m} (keys in that
-  // order, which is their sorted order), fed to the hash a row at a time: a month of millions
-  // of rows never becomes one string.
-  const hash = createHash('sha256');
-  hash.update(
-    `{"format":${canonicalJson('backbeat.royalty-statement-inputs/2')}` +
-      `,"policy":${canonicalJson(canonicalPolicy(policy))}` +
-      `,"pool":${canonicalJson({ ...pool, pool_minor: toPoolMinor(pool.pool_minor) })}` +
-      ',"streams":[',
-    'utf8',
+  const users = [...perUser].map(([user, rows]) =>
+    sha(
+      `${hexOf(user)}\n${[...rows]
+        .map(([row, n]) => `${row},${n}`)
+        .sort()
+        .join('\n')}`,
+    ),
   );
-  keys.forEach((k, i) => {
-    const e = rows.get(k)!;
-    hash.update(`${i ? ',' : ''}${canonicalJson({ ...e.row, streams: e.streams })}`, 'utf8');
-  });
-  hash.update(`],"track_streams_12m":${canonicalJson(counts12m)}}`, 'utf8');
-  return hash.digest('hex');
+  const counts =
+    input.policy.min_track_streams_12m === null
+      ? ''
+      : digestOf([...tracks].map((t) => `${hexOf(t)},${input.trackStreams12m?.get(t) ?? 0}`));
+  return { streams: digestOf(users), uploads: digestOf([...uploads.values()]), counts };
+}
+
+/**
+ * sha256 hex of everything the result depends on, in a canonical form: the format tag, the
+ * policy (canonicalPolicy), the pool, and the digests of the streams, the split versions they
+ * use and (threshold on) the 12-month counts. Rows of equal key are merged (3 + 2 streams hash
+ * as 5), rows of 0 streams dropped, every set sorted: the same inputs in any order give the
+ * same hash. Lineage (ledger line count, offsets) is the caller's to add beside it.
+ */
+export function contentHash(input: StatementInput): string {
+  return contentHashOf(input, inputDigests(input));
+}
+
+/** The content hash from digests computed elsewhere (inside ClickHouse, by a close). */
+export function contentHashOf(
+  input: Pick<StatementInput, 'pool' | 'policy'>,
+  d: InputDigests,
+): string {
+  const { pool, policy } = input;
+  const text = [
+    INPUTS_FORMAT,
+    canonicalJson(canonicalPolicy(policy)),
+    canonicalJson({ ...pool, pool_minor: toPoolMinor(pool.pool_minor) }),
+    d.streams,
+    d.uploads,
+    d.counts,
+  ].join('\n');
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }

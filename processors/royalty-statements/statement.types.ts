@@ -10,6 +10,7 @@ import type { Product, RoyaltyPolicy } from './royalty-policy.js';
 export const UNMATCHED = 'UNMATCHED';
 /** Suspense rights holder of a pool with no counted streams (one line, no track). */
 export const UNALLOCATED = 'UNALLOCATED';
+export const UNMATCHED_NAME = 'Unmatched: no valid upload yet';
 
 export interface StatementPool {
   readonly report_id: string;
