@@ -303,13 +303,13 @@ export const sections = {
   processors: {
     enabled: setting(
       'PROCESSORS',
-      'user-state,play-counts,catalogue,raw-archive,royalty-ledger',
+      'user-state,play-counts,catalogue,raw-archive,royalty-ledger,co-listening',
       z
         .string()
         .trim()
         .regex(
-          /^(user-state|play-counts|catalogue|raw-archive|royalty-ledger)(,(user-state|play-counts|catalogue|raw-archive|royalty-ledger))*$/,
-          'must be a comma-separated list of user-state, play-counts, catalogue, raw-archive, royalty-ledger',
+          /^(user-state|play-counts|catalogue|raw-archive|royalty-ledger|co-listening)(,(user-state|play-counts|catalogue|raw-archive|royalty-ledger|co-listening))*$/,
+          'must be a comma-separated list of user-state, play-counts, catalogue, raw-archive, royalty-ledger, co-listening',
         ),
       'Projections this process runs.',
     ),

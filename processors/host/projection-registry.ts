@@ -14,6 +14,11 @@ import {
 import type { Projection } from '../runtime/processor.types.js';
 import type { ProjectionSink } from '../../sinks/contract/projection-sink.types.js';
 import { userStateProjection } from '../user-state/user-state.projection.js';
+import {
+  CO_LISTENING_TABLES,
+  coListeningProjection,
+} from '../co-listening/co-listening.projection.js';
+import { createRedisWithRowsSink } from '../../sinks/redis/redis-with-rows.sink.js';
 
 export const PROJECTION_NAMES = [
   'user-state',
@@ -21,6 +26,7 @@ export const PROJECTION_NAMES = [
   'catalogue',
   'raw-archive',
   'royalty-ledger',
+  'co-listening',
 ] as const;
 export type ProjectionName = (typeof PROJECTION_NAMES)[number];
 
@@ -88,6 +94,26 @@ function clickhouseEntry(
   };
 }
 
+/**
+ * Co-listening: windows (state) and offsets in Redis by generation, like the other Redis
+ * projections; its counts go to ClickHouse tables that fold deterministic ids, so the live
+ * processor and a rebuild write the same counts (redis-with-rows.sink.ts).
+ */
+const coListeningEntry: ProjectionEntry = {
+  ...redisEntry('co-listening', coListeningProjection as Projection<unknown>),
+  sink: (deps, o) =>
+    createRedisWithRowsSink(
+      { tables: CO_LISTENING_TABLES },
+      {
+        redis: createRedisProjectionSink(
+          { name: 'co-listening', generation: o.generation, dedupTtlSeconds: o.dedupTtlSeconds },
+          { redis: deps.redis },
+        ),
+        clickhouse: deps.clickhouse,
+      },
+    ) as ProjectionSink<unknown>,
+};
+
 export const PROJECTIONS: Record<ProjectionName, ProjectionEntry> = {
   'user-state': redisEntry('user-state', userStateProjection as Projection<unknown>),
   'play-counts': redisEntry('play-counts', playCountsProjection as Projection<unknown>),
@@ -104,6 +130,7 @@ export const PROJECTIONS: Record<ProjectionName, ProjectionEntry> = {
     royaltyLedgerProjection as Projection<unknown>,
     royaltyPartitionOf,
   ),
+  'co-listening': coListeningEntry,
 };
 
 /** The key a rebuild sets while it swaps a projection's ClickHouse table; writers wait. */

@@ -38,6 +38,8 @@ import { DEFAULT_POLICY } from '../royalty-statements/royalty-policy.js';
 import { closeStatements } from '../royalty-statements/statement-close.service.js';
 import { computeStatement } from '../royalty-statements/statement.compute.js';
 import { DLQ_TOPIC } from '../../schemas/catalogue/event-topics.js';
+import { createTrafficGenerator } from '../../producers/simulator/traffic.generator.js';
+import { evolveSession, type SessionWindow } from '../co-listening/co-listening.session.js';
 
 const EVENTS = Number(process.env.BACKBEAT_EXACTNESS_EVENTS ?? 200_000);
 const DUPLICATES = 1000;
@@ -390,6 +392,33 @@ describe(
       assert.ok(checked >= 2, `statements checked: ${checked}`);
     });
 
+    it('co-listening counts equal the simulator stream folded by the session rule, per device', async () => {
+      const expected = expectedCoListening(manifest);
+      const rows = async <T>(query: string) =>
+        (await (await s.clickhouse.client.query({ query, format: 'JSONEachRow' })).json()) as T[];
+      const [sessions] = await rows<{ n: string }>(
+        'SELECT toString(sum(sessions)) AS n FROM co_listening_month_sessions',
+      );
+      assert.equal(Number(sessions!.n), expected.sessions, 'listener-sessions');
+      const tracks = await rows<{ track_id: string; n: string }>(
+        'SELECT track_id, toString(sum(sessions)) AS n FROM co_listening_track_sessions GROUP BY track_id',
+      );
+      assert.deepEqual(
+        Object.fromEntries(tracks.map((r) => [r.track_id, Number(r.n)])),
+        expected.trackSessions,
+        'sessions per track',
+      );
+      const pairs = await rows<{ k: string; n: string }>(
+        "SELECT concat(track_a, '|', track_b) AS k, toString(sum(sessions)) AS n FROM co_listening GROUP BY k",
+      );
+      const got = Object.fromEntries(pairs.map((r) => [r.k, Number(r.n)]));
+      assert.equal(pairs.length, Object.keys(expected.pairs).length, 'distinct pairs');
+      assert.deepEqual(got, expected.pairs, 'sessions per pair');
+      console.log(
+        `co-listening: ${expected.sessions} sessions, ${pairs.length} pairs, ${Object.values(expected.pairs).reduce((a, n) => a + n, 0)} pair counts, all equal`,
+      );
+    });
+
     it('the undecodable messages are in the dead-letter topic with their reasons, and nothing else is', async () => {
       const kafka = new Kafka({
         clientId: 'test-dlq',
@@ -408,16 +437,17 @@ describe(
             ),
           ),
       });
-      // user-state, play-counts, raw-archive and royalty-ledger read the playback topic: each
-      // dead-letters each message once.
-      await eventually(() => letters.length >= GARBAGE * 4, 30_000, 'dead letters');
+      // user-state, play-counts, raw-archive, royalty-ledger and co-listening read the playback
+      // topic: each dead-letters each message once.
+      await eventually(() => letters.length >= GARBAGE * 5, 30_000, 'dead letters');
       await sleep(2000);
       await consumer.disconnect();
       const keyOf = (l: Record<string, string>) =>
         `${l['x-dlq-processor']}:${l['x-dlq-source-partition']}:${l['x-dlq-source-offset']}`;
       const unique = new Map(letters.map((l) => [keyOf(l), l]));
-      assert.equal(unique.size, GARBAGE * 4, 'one dead letter per processor and bad message');
+      assert.equal(unique.size, GARBAGE * 5, 'one dead letter per processor and bad message');
       assert.deepEqual([...new Set([...unique.values()].map((l) => l['x-dlq-processor']))].sort(), [
+        'co-listening',
         'play-counts',
         'raw-archive',
         'royalty-ledger',
@@ -431,7 +461,7 @@ describe(
 
     it('a rebuild of every projection equals the live state, and readers follow the swap', async () => {
       const before: Record<string, unknown> = {};
-      for (const name of ['user-state', 'play-counts', 'catalogue'] as const)
+      for (const name of ['user-state', 'play-counts', 'catalogue', 'co-listening'] as const)
         before[name] = await dumpRedisNamespace(
           s.redis,
           redisNamespace(name, await currentGeneration(s.redis, name)).data,
@@ -454,6 +484,7 @@ describe(
         return rs.text();
       };
       const ledgerBefore = await ledgerDump();
+      const coBefore = await coListeningDump();
       const out = await new Promise<string>((resolve, reject) => {
         const child = spawnTs('processors/rebuild/rebuild.cli.ts', ['all', '--quiet'], {
           env: s.env,
@@ -465,8 +496,8 @@ describe(
           code === 0 ? resolve(o) : reject(new Error(`rebuild exited ${code}: ${o.slice(-3000)}`)),
         );
       });
-      assert.equal(out.match(/"rebuilt"/g)?.length, 5, out);
-      for (const name of ['user-state', 'play-counts', 'catalogue'] as const) {
+      assert.equal(out.match(/"rebuilt"/g)?.length, 6, out);
+      for (const name of ['user-state', 'play-counts', 'catalogue', 'co-listening'] as const) {
         assert.equal(await currentGeneration(s.redis, name), 2, `${name} swapped to generation 2`);
         assert.deepEqual(
           await dumpRedisNamespace(s.redis, redisNamespace(name, 2).data),
@@ -476,6 +507,11 @@ describe(
       }
       assert.equal(await chDump(), chBefore, 'raw archive rebuilt equals live');
       assert.equal(await ledgerDump(), ledgerBefore, 'royalty ledger rebuilt equals live');
+      assert.equal(
+        await coListeningDump(),
+        coBefore,
+        'co-listening counts after the rebuild equal live',
+      );
       // The live instance moved to the new generation and keeps applying new events.
       await eventually(
         async () => (await overall()).done >= (await overall()).total,
@@ -485,3 +521,36 @@ describe(
     });
   },
 );
+
+/** The co-listening tables' contents, for the rebuild comparison. */
+async function coListeningDump(): Promise<string> {
+  const rs = await s.clickhouse.client.query({
+    query:
+      'SELECT month, track_a, track_b, sessions FROM co_listening ORDER BY month, track_a, track_b',
+    format: 'JSONEachRow',
+  });
+  return rs.text();
+}
+
+/**
+ * What the co-listening tables must hold: the simulator's stream regenerated from the
+ * manifest's parameters (the same events it sent), folded per listener and device in stream
+ * order (the SDK keeps each device's events in order) with the production session rule.
+ */
+function expectedCoListening(m: GroundTruthManifest) {
+  const windows = new Map<string, SessionWindow | undefined>();
+  const pairs: Record<string, number> = {};
+  const trackSessions: Record<string, number> = {};
+  let sessions = 0;
+  for (const e of createTrafficGenerator(m.params).events()) {
+    if (e.type !== 'playback') continue;
+    const key = `${e.event.user_id}\u0000${e.event.device_id}`;
+    const step = evolveSession(windows.get(key), e.event);
+    if ('reason' in step || !step.qualified) continue;
+    windows.set(key, step.window);
+    for (const p of step.pairs) pairs[`${p.a}|${p.b}`] = (pairs[`${p.a}|${p.b}`] ?? 0) + 1;
+    for (const t of step.tracksSeen) trackSessions[t] = (trackSessions[t] ?? 0) + 1;
+    if (step.sessionOpened) sessions++;
+  }
+  return { pairs, trackSessions, sessions };
+}

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { BackbeatError, isRetriable } from '../../common/errors/backbeat.error.js';
+import { BackbeatError, InternalError, isRetriable } from '../../common/errors/backbeat.error.js';
 import { Outcome, describeError } from '../../common/outcome/outcome.js';
 import type { Logger } from '../../common/logging/logger.js';
 import type { EventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
@@ -15,6 +15,7 @@ import {
   type OffsetRange,
   type ProjectionSink,
   type Rejected,
+  type StoredState,
 } from '../../sinks/contract/projection-sink.types.js';
 
 export interface ProcessorConfig {
@@ -102,11 +103,12 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
     }
     const rawOf = (e: AnyEnvelope) =>
       raw.find((x) => x.topic === e.topic && x.partition === e.partition && x.offset === e.offset)!;
+    const state = await readState(envelopes);
     const {
       planned,
       planned: { plan },
       kept,
-    } = planSafely(envelopes, (e, reason) => dead(rawOf(e), reason, e.schemaId));
+    } = planSafely(envelopes, state, (e, reason) => dead(rawOf(e), reason, e.schemaId));
     let dropped = 0;
     planned.outcomes.forEach((o, i) => {
       if (o.kind === 'dlq') dead(rawOf(kept[i]!), o.reason, kept[i]!.schemaId);
@@ -126,16 +128,17 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
    */
   function planSafely(
     envelopes: AnyEnvelope[],
+    state: StoredState | undefined,
     reject: (e: AnyEnvelope, reason: string) => void,
   ): { planned: ReturnType<Projection<Plan>['plan']>; kept: AnyEnvelope[] } {
     try {
-      return { planned: deps.projection.plan(envelopes), kept: envelopes };
+      return { planned: deps.projection.plan(envelopes, state), kept: envelopes };
     } catch (err) {
       if (err instanceof BackbeatError && err.retriable) throw err;
       const kept: AnyEnvelope[] = [];
       for (const e of envelopes) {
         try {
-          deps.projection.plan([e]);
+          deps.projection.plan([e], state);
           kept.push(e);
         } catch (one) {
           if (one instanceof BackbeatError && one.retriable) throw one;
@@ -147,8 +150,25 @@ export function createProcessor<Plan>(config: ProcessorConfig, deps: ProcessorDe
           reject(e, reason);
         }
       }
-      return { planned: deps.projection.plan(kept), kept };
+      return { planned: deps.projection.plan(kept, state), kept };
     }
+  }
+
+  /**
+   * A stateful projection's state for the batch (undefined for the others), read through the
+   * sink. A store that fails is retried with the batch (a retriable error); a sink that cannot
+   * read state for a projection that needs it is a wiring bug.
+   */
+  async function readState(envelopes: AnyEnvelope[]): Promise<StoredState | undefined> {
+    if (!deps.projection.stateKeys) return undefined;
+    if (!deps.sink.readState)
+      throw new InternalError(`${config.name}: the sink cannot read the state its plan needs`);
+    const keys = deps.projection.stateKeys(envelopes);
+    const ids = envelopes.map((e) => (e.event as { event_id?: unknown }).event_id);
+    return deps.sink.readState(
+      keys,
+      ids.filter((id): id is string => typeof id === 'string' && id !== ''),
+    );
   }
 
   /**

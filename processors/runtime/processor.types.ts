@@ -1,7 +1,7 @@
 import type { EventTypeMap, EventTypeName } from '../../schemas/generated/events.types.js';
 
 import type { Outcome } from '../../common/outcome/outcome.js';
-import type { Coordinates } from '../../sinks/contract/projection-sink.types.js';
+import type { Coordinates, StoredState } from '../../sinks/contract/projection-sink.types.js';
 
 /** A decoded event with its Kafka coordinates. */
 export interface Envelope<N extends EventTypeName = EventTypeName> extends Coordinates {
@@ -21,5 +21,14 @@ export interface Projection<Plan> {
   name: string;
   /** Event types it reads (their topics are subscribed). */
   types: readonly EventTypeName[];
-  plan(batch: readonly AnyEnvelope[]): { plan: Plan; outcomes: Outcome[] };
+  /**
+   * A stateful projection names the keys its plan reads (relative to its namespace). The
+   * runtime reads them, and which of the batch's event ids the sink has already applied,
+   * through the sink's `readState` before planning, and passes them to `plan`, which stays
+   * pure: same batch and state, same plan. Its plan writes the new values back (`set` ops),
+   * applied with the batch's offsets; a batch that raced another writer conflicts and is
+   * planned again from fresh state.
+   */
+  stateKeys?(batch: readonly AnyEnvelope[]): string[];
+  plan(batch: readonly AnyEnvelope[], state?: StoredState): { plan: Plan; outcomes: Outcome[] };
 }

@@ -15,8 +15,12 @@ const id = (s: string) => encodeURIComponent(s);
 
 /** Relative to the projection's generation namespace. */
 export const coListeningKeys = {
-  /** String: the listener's open-session window (co-listening.window.ts encodeWindow). */
-  window: (userId: string) => `w:${id(userId)}`,
+  /**
+   * String: the open-session window of a listener on one device (co-listening.window.ts
+   * encodeWindow). A session happens on one device; the SDK keeps each device's events in
+   * order, while two devices of one listener may interleave in any order.
+   */
+  window: (userId: string, deviceId: string) => `w:${id(userId)}:${id(deviceId)}`,
 } as const;
 
 export const RECS_PREFIX = 'bb:recs:';

@@ -24,6 +24,12 @@ export interface OffsetRange {
 export const partitionKey = (c: { topic: string; partition: number }) =>
   `${c.topic}:${c.partition}`;
 
+/** What a stateful projection's plan is given: stored values by key, and applied event ids. */
+export interface StoredState {
+  values: ReadonlyMap<string, string | null>;
+  seen: ReadonlySet<string>;
+}
+
 /** A message the store refused for what it holds (never for an outage), with the store's reason. */
 export interface Rejected extends Coordinates {
   reason: string;
@@ -56,6 +62,14 @@ export interface ProjectionSink<Plan> {
     ranges: readonly OffsetRange[],
     hooks?: ApplyHooks,
   ): Promise<'applied' | 'conflict'>;
+  /**
+   * For a stateful projection (processor.types.ts `stateKeys`): the values of `keys` (relative
+   * to the projection's namespace; null when absent) and which of `eventIds` the sink has
+   * already applied, as the store holds them now. Read before a batch is planned; the apply's
+   * offset check then guarantees nothing else wrote those keys in between (a state key belongs
+   * to one partition). A failing store throws a retriable error.
+   */
+  readState?(keys: readonly string[], eventIds: readonly string[]): Promise<StoredState>;
   /** Removes every key/row and offset of this projection (rebuild). */
   drop?(): Promise<void>;
   close?(): Promise<void>;

@@ -22,6 +22,8 @@ export interface MemoryRedis {
   keys(): string[];
   /** Like TYPE: what `key` holds, or 'none'. */
   type(key: string): 'hash' | 'zset' | 'set' | 'string' | 'none';
+  /** Whether an event's ops have run (the dedup record of its event_id). */
+  seen(eventId: string): boolean;
 }
 
 type Value =
@@ -150,6 +152,12 @@ export function createMemoryRedis(): MemoryRedis {
         if (s && !s.v.size) data.delete(key);
         return;
       }
+      case 'set': {
+        // The expiry is wall-clock and outlives any unit test: not modelled.
+        const [, key, value] = op;
+        data.set(key, { type: 'string', v: value });
+        return;
+      }
       default: {
         const unknown: never = op;
         throw new InternalError(`unknown op ${(unknown as unknown[])[0]}`);
@@ -188,6 +196,9 @@ export function createMemoryRedis(): MemoryRedis {
     },
     type(key) {
       return data.get(key)?.type ?? 'none';
+    },
+    seen(eventId) {
+      return seen.has(eventId);
     },
   };
 }

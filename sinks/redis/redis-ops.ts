@@ -15,7 +15,9 @@ export type RedisOp =
   | ['zadd', key: string, score: number, member: string]
   | ['zrem', key: string, member: string]
   | ['sadd', key: string, member: string]
-  | ['srem', key: string, member: string];
+  | ['srem', key: string, member: string]
+  /** SET, with an expiry in seconds when `ttl` > 0 (a stateful projection's value). */
+  | ['set', key: string, value: string, ttl: number];
 
 export interface RedisPlan {
   events: { id: string; ops: RedisOp[] }[];

@@ -24,6 +24,12 @@ export function createMemoryRedisProjectionSink(
       }
       return out;
     },
+    async readState(keys, eventIds) {
+      return {
+        values: new Map(keys.map((k) => [k, deps.memory.get(k)])),
+        seen: new Set(eventIds.filter((id) => deps.memory.seen(id))),
+      };
+    },
     async apply(plan, ranges: readonly OffsetRange[]) {
       for (const r of ranges) {
         const stored = offsets.get(partitionKey(r));

@@ -64,6 +64,12 @@ for _ = 1, ne do
         redis.call('SADD', key, ARGV[a + 1])
       elseif op == 'srem' then
         redis.call('SREM', key, ARGV[a + 1])
+      elseif op == 'set' then
+        if tonumber(ARGV[a + 2]) > 0 then
+          redis.call('SET', key, ARGV[a + 1], 'EX', ARGV[a + 2])
+        else
+          redis.call('SET', key, ARGV[a + 1])
+        end
       else
         return redis.error_reply('unknown op ' .. op)
       end

@@ -39,6 +39,20 @@ export function createRedisProjectionSink(
       values.forEach((v, i) => v !== null && out.set(partitionKey(partitions[i]!), Number(v)));
       return out;
     },
+    async readState(keys, eventIds) {
+      const unique = [...new Set(keys)];
+      const ids = [...new Set(eventIds)];
+      const [values, seen] = await wrap(() =>
+        Promise.all([
+          unique.length ? deps.redis.mget(...unique.map((k) => ns.data + k)) : [],
+          ids.length ? deps.redis.mget(...ids.map((id) => ns.seen + id)) : [],
+        ]),
+      );
+      return {
+        values: new Map(unique.map((k, i) => [k, values[i] ?? null])),
+        seen: new Set(ids.filter((_, i) => seen[i] !== null)),
+      };
+    },
     async apply(plan, ranges: readonly OffsetRange[]) {
       const args: (string | number)[] = [ranges.length];
       for (const r of ranges) args.push(r.from, r.to);
