@@ -13,6 +13,7 @@ export const REQUIRED_MIGRATIONS: readonly string[] = [
   '0004_tracks_accepted_uploads',
   '0005_royalty_ledger',
   '0006_royalty_statements',
+  '0007_co_listening',
 ];
 /** The schema version this code needs: its highest migration. */
 export const REQUIRED_SCHEMA_VERSION = REQUIRED_MIGRATIONS.length;
