@@ -5,9 +5,13 @@
  *   like"): when there is no watermark yet, when asked for, when the last full refresh is
  *   `fullEveryMs` old or more, or when what the lists were computed with changed (metric, K,
  *   the first month of the window: a new month moves the window).
- * - **Incremental** otherwise: only the tracks whose counts changed since the watermark (the
- *   largest `updated_at` the last refresh read): both ends of each pair row, and each track-
- *   session row, updated after `watermark − WATERMARK_OVERLAP_MS`. A changed pair (a, b) changes
+ * - **Incremental** otherwise: only the tracks whose counts changed since the watermark: both
+ *   ends of each pair row, and each track-session row, with `updated_at` after `watermark −
+ *   WATERMARK_OVERLAP_MS`. The watermark is ClickHouse's clock (now64, the clock that stamps
+ *   `updated_at`) taken just before the last refresh read its rows, so it is at least the
+ *   largest `updated_at` that refresh saw, and a row is re-read only for the overlap after it
+ *   was stamped (the largest `updated_at` itself would re-read the last rows at every idle
+ *   refresh). A changed pair (a, b) changes
  *   both a's and b's lists; a new session of a changes n(a) and so a's scores.
  * - **The bound**: a changed track's list is rewritten within one interval plus one refresh.
  *   What an incremental refresh does not redo: the lists of untouched tracks keep the universe N
@@ -15,7 +19,8 @@
  *   exist) may lag by up to `fullEveryMs` plus one interval and one refresh.
  * - **The overlap**: rows are stamped by ClickHouse at insert (now64) but become visible when
  *   the insert commits; re-reading the last 5 s recomputes a few tracks twice rather than miss
- *   an insert that committed after a refresh read past its stamp.
+ *   an insert that committed after a refresh read past its stamp (an insert that takes longer
+ *   than 5 s to commit is caught by the next full refresh).
  */
 import { InternalError } from '../../common/errors/backbeat.error.js';
 import { compareCodeUnits } from './similarity.math.js';
@@ -89,25 +94,19 @@ export type ChangedRow =
   | { readonly track: string; readonly updatedAt: number };
 
 /**
- * The tracks an incremental refresh recomputes (both ends of every changed pair, every track
- * whose sessions changed), sorted by UTF-16 code units, and the new watermark: the largest
- * `updated_at` read, or the old one when nothing changed (never moves back).
+ * The tracks an incremental refresh recomputes: both ends of every changed pair, every track
+ * whose sessions changed, each once, sorted by UTF-16 code units.
  */
-export function changedTracks(
-  rows: readonly ChangedRow[],
-  watermark: number | undefined,
-): { tracks: string[]; watermark: number | undefined } {
+export function changedTracks(rows: readonly ChangedRow[]): string[] {
   const set = new Set<string>();
-  let wm = watermark;
   for (const r of rows) {
     if ('track' in r) set.add(r.track);
     else {
       set.add(r.trackA);
       set.add(r.trackB);
     }
-    if (wm === undefined || r.updatedAt > wm) wm = r.updatedAt;
   }
-  return { tracks: [...set].sort(compareCodeUnits), watermark: wm };
+  return [...set].sort(compareCodeUnits);
 }
 
 /** A meta hash as Redis answers it, read leniently: a field that does not parse is absent. */

@@ -60,22 +60,14 @@ export async function changedRows(
   ];
 }
 
-/** The largest `updated_at` of the window's pairs and track sessions, or undefined. */
-export async function maxUpdatedAt(
-  ch: ClickHouseClient,
-  fromMonth: string,
-): Promise<number | undefined> {
-  const r = await rows<{ t: string | number | null }>(
+/** ClickHouse's clock (ms since the epoch): the clock that stamps `updated_at`. */
+export async function serverNow(ch: ClickHouseClient): Promise<number> {
+  const r = await rows<{ t: string | number }>(
     ch,
-    `SELECT toUnixTimestamp64Milli(max(t)) AS t FROM (
-       SELECT max(updated_at) AS t FROM co_listening WHERE month >= {from:String}
-       UNION ALL
-       SELECT max(updated_at) AS t FROM co_listening_track_sessions WHERE month >= {from:String})
-     SETTINGS aggregate_functions_null_for_empty = 0`,
-    { from: fromMonth },
+    `SELECT toUnixTimestamp64Milli(now64(3)) AS t`,
+    {},
   );
-  const t = Number(r[0]?.t ?? 0);
-  return t > 0 ? t : undefined;
+  return Number(r[0]!.t);
 }
 
 /**

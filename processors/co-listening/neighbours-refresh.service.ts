@@ -22,8 +22,8 @@ import {
 import {
   artistFans,
   changedRows,
-  maxUpdatedAt,
   pairsAndSessions,
+  serverNow,
   totalSessions,
 } from './neighbours-refresh.queries.js';
 
@@ -50,7 +50,8 @@ export interface RefreshResult {
   /** Artists written ("fans also like", full refreshes only). */
   artists: number;
   totalSessions: number;
-  watermark: number | undefined;
+  /** ClickHouse's clock when this refresh started reading: the next one reads rows after it. */
+  watermark: number;
   durationMs: number;
   problems: number;
 }
@@ -103,20 +104,13 @@ export async function refreshNeighbours(
   const { clickhouse: ch, redis } = deps;
   const meta = parseMeta(await redis.hgetall(recsKeys.meta));
   const plan = planRefresh(meta, config, started, { full: config.full ?? false });
+  // The next watermark: ClickHouse's clock before anything is read (see the plan's rule).
+  const watermark = await serverNow(ch);
   const N = await totalSessions(ch, plan.fromMonth);
-
-  let tracks: string[] | undefined;
-  let watermark: number | undefined;
-  if (plan.mode === 'full') {
-    watermark = (await maxUpdatedAt(ch, plan.fromMonth)) ?? meta.watermark;
-  } else {
-    const changed = changedTracks(
-      await changedRows(ch, plan.fromMonth, plan.since),
-      meta.watermark,
-    );
-    tracks = changed.tracks;
-    watermark = changed.watermark;
-  }
+  const tracks =
+    plan.mode === 'full'
+      ? undefined
+      : changedTracks(await changedRows(ch, plan.fromMonth, plan.since));
 
   const ops: ([string, string] | [string])[] = [];
   let written = 0;
@@ -141,10 +135,11 @@ export async function refreshNeighbours(
     problems += r.problems.length;
     recomputed = all.length;
     for (const l of r.lists) ops.push([recsKeys.similar(l.track_id), JSON.stringify(l)]);
-    for (const t of r.empty) ops.push([recsKeys.similar(t)]);
     written += r.lists.length;
-    deleted += r.empty.length;
-    if (plan.mode === 'full') {
+    if (plan.mode === 'incremental') {
+      for (const t of r.empty) ops.push([recsKeys.similar(t)]);
+      deleted += r.empty.length;
+    } else {
       const keep = new Set(r.lists.map((l) => recsKeys.similar(l.track_id)));
       const stale = await staleKeys(redis, `${RECS_PREFIX}similar:`, keep);
       for (const k of stale) ops.push([k]);
@@ -174,8 +169,8 @@ export async function refreshNeighbours(
     mode: plan.mode,
     tracks: String(recomputed),
     duration_ms: String(durationMs),
+    watermark: String(watermark),
   };
-  if (watermark !== undefined) fields.watermark = String(watermark);
   if (plan.mode === 'full') {
     fields.last_full_at = String(started);
     fields.artists = String(artists);
