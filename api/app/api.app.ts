@@ -8,11 +8,14 @@ import { createOpsRouter, type ReadinessCheck } from '../../common/http/ops.rout
 import { sendProblem } from '../../common/http/problem.js';
 import type { Logger } from '../../common/logging/logger.js';
 import type { CatalogueReader } from '../../read-models/catalogue/catalogue.reader.js';
+import { createRecsReader, type RecsReader } from '../../read-models/co-listening/recs.reader.js';
 import type { PlayCountsReader } from '../../read-models/play-counts/play-counts.reader.js';
 import type { UserStateReader } from '../../read-models/user-state/user-state.reader.js';
 import { catalogueOpenApi, createCatalogueRouter } from '../routes/catalogue/catalogue.route.js';
 import { chartsOpenApi, createChartsRouter } from '../routes/charts/charts.route.js';
 import { createLabelsRouter, labelsOpenApi } from '../routes/labels/labels.route.js';
+import { listenerMarketFrom } from '../routes/recs/listener-market.js';
+import { createRecsRouter, recsOpenApi } from '../routes/recs/recs.route.js';
 import { createRoyaltiesRouter, royaltiesOpenApi } from '../routes/royalties/royalties.route.js';
 import { createSqlRouter, sqlOpenApi } from '../routes/sql/sql.route.js';
 import { createTracksRouter, tracksOpenApi } from '../routes/tracks/tracks.route.js';
@@ -32,12 +35,16 @@ export interface ApiAppConfig {
   publicUrl: string;
   /** Cache-Control max-age of public reads, in seconds (default 5). */
   publicMaxAgeSeconds?: number;
+  /** The daily mix's per-artist cap (RECS_MIX_PER_ARTIST, default 2). */
+  recs?: Pick<AppConfig['recs'], 'mixPerArtist'>;
 }
 
 export interface ApiReaders {
   userState: UserStateReader;
   playCounts: PlayCountsReader;
   catalogue: CatalogueReader;
+  /** The neighbour refresh's lists (default: read from `redis`). */
+  recs?: RecsReader;
 }
 
 export interface ApiDeps {
@@ -71,6 +78,7 @@ export function createApiApp(config: ApiAppConfig, deps: ApiDeps) {
       sql: sqlOpenApi,
       labels: labelsOpenApi,
       royalties: royaltiesOpenApi,
+      recs: recsOpenApi,
     },
     { serverUrl: config.publicUrl },
   );
@@ -116,6 +124,19 @@ export function createApiApp(config: ApiAppConfig, deps: ApiDeps) {
       {
         reader: userState,
         artistExists: async (id) => (await catalogue.artistTracks(id)).length > 0,
+      },
+    ),
+  );
+  app.use(
+    createRecsRouter(
+      { ...publicConfig, mixPerArtist: config.recs?.mixPerArtist ?? 2 },
+      {
+        recs: deps.readers.recs ?? createRecsReader({ redis: deps.redis }),
+        catalogue,
+        playCounts,
+        userState,
+        listenerMarket: listenerMarketFrom(deps.clickhouse, { now }),
+        now,
       },
     ),
   );

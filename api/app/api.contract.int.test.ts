@@ -174,6 +174,30 @@ describe('contract: every documented path, answers and errors', () => {
     await call({ path: '/v1/labels/label-1/tracks?limit=500', status: 400 });
   });
 
+  it('recs: similar tracks, fans also like, the daily mix; 304, 400, 401, 404', async () => {
+    const s = await call({ path: '/v1/tracks/track-1/similar', status: 200 });
+    await call({
+      path: '/v1/tracks/track-1/similar',
+      headers: { 'if-none-match': s.etag! },
+      status: 304,
+    });
+    await call({ path: '/v1/tracks/no-such-track/similar', status: 404 });
+    await call({ path: '/v1/tracks/track-1/similar?limit=101', status: 400 });
+    await call({ path: '/v1/artists/artist-1/fans-also-like', status: 200 });
+    await call({ path: '/v1/artists/nobody/fans-also-like', status: 404 });
+    await call({ path: '/v1/artists/artist-1/fans-also-like?cursor=zz', status: 400 });
+    const mix = await call({ path: '/v1/me/daily-mix', token: u1(), status: 200 });
+    assert.equal((mix.body as { source: string }).source, 'chart');
+    await call({
+      path: '/v1/me/daily-mix',
+      token: u1(),
+      headers: { 'if-none-match': mix.etag! },
+      status: 304,
+    });
+    await call({ path: '/v1/me/daily-mix', status: 401 });
+    await call({ path: '/v1/me/daily-mix?limit=0', token: u1(), status: 400 });
+  });
+
   it('sql: each format, and 400, 401, 403, 413, 415', async () => {
     const analyst = api.token('analyst', 'alice');
     for (const format of ['JSON', 'JSONEachRow', 'CSV', 'TSV'])

@@ -178,6 +178,11 @@ export function buildApiOpenApi(
       { name: 'tracks', description: 'Public track reads' },
       { name: 'charts', description: 'Public live charts' },
       { name: 'catalogue', description: 'Public catalogue reads' },
+      {
+        name: 'recs',
+        description:
+          'Recommendations from the co-listening matrix: similar tracks, fans also like (public), the daily mix (user token)',
+      },
       { name: 'sql', description: 'Read-only SQL for analysts (analyst token)' },
       {
         name: 'label',

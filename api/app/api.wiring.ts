@@ -38,7 +38,7 @@ export async function startApi(ctx: AppContext) {
   ctx.onClose(() => analyst.close());
   const publicUrl = `http://${config.stack.host}:${config.api.port}`;
   const { app } = createApiApp(
-    { api: config.api, publicUrl },
+    { api: config.api, publicUrl, recs: config.recs },
     {
       logger,
       registry,

@@ -416,6 +416,56 @@ export const sections = {
       "Burst of the label endpoints' token bucket: requests one credential may make at once before API_LABEL_RATE_PER_S applies.",
     ),
   },
+  recs: {
+    refreshIntervalMs: setting(
+      'RECS_REFRESH_INTERVAL_MS',
+      '30000',
+      positiveInt(),
+      'How often the processors role refreshes the similar-track lists ("fans also like" on full refreshes only); one instance at a time (a Redis lock).',
+    ),
+    topK: setting(
+      'RECS_TOP_K',
+      '20',
+      z.coerce
+        .number({ message: 'must be a number' })
+        .int('must be an integer')
+        .min(1, 'must be between 1 and 200')
+        .max(200, 'must be between 1 and 200'),
+      'Neighbours kept per track, and artists per "fans also like" list.',
+    ),
+    months: setting(
+      'RECS_MONTHS',
+      '12',
+      z.coerce
+        .number({ message: 'must be a number' })
+        .int('must be an integer')
+        .min(1, 'must be between 1 and 120')
+        .max(120, 'must be between 1 and 120'),
+      'UTC months of co-listening (and of qualified streams, for fans) counted, the current month included.',
+    ),
+    metric: setting(
+      'RECS_METRIC',
+      'llr',
+      z.enum(['llr', 'cosine'], { message: 'must be llr or cosine' }),
+      'Track similarity: llr (Dunning log-likelihood ratio, positive association only) or cosine.',
+    ),
+    fullEveryMs: setting(
+      'RECS_FULL_EVERY_MS',
+      '3600000',
+      positiveInt(),
+      'A full refresh (every track, with the current session universe, and "fans also like") runs at least this often; refreshes in between recompute only the tracks whose counts changed. The staleness bound of an untouched list.',
+    ),
+    mixPerArtist: setting(
+      'RECS_MIX_PER_ARTIST',
+      '2',
+      z.coerce
+        .number({ message: 'must be a number' })
+        .int('must be an integer')
+        .min(1, 'must be between 1 and 50')
+        .max(50, 'must be between 1 and 50'),
+      'Most tracks of one artist in a daily mix (GET /v1/me/daily-mix).',
+    ),
+  },
 } satisfies Record<string, SectionSpec>;
 
 type Sections = typeof sections;
@@ -474,6 +524,7 @@ export interface AppConfig {
   processors: Omit<Raw['processors'], 'enabled'> & { enabled: string[] };
   ops: Raw['ops'];
   api: Raw['api'];
+  recs: Raw['recs'];
 }
 
 /** Parses and validates every section once; throws ConfigError naming each bad setting. */
@@ -541,6 +592,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = repoRoot
     processors: { ...r.processors, enabled: r.processors.enabled.split(',') },
     ops: r.ops,
     api: r.api,
+    recs: r.recs,
   };
 }
 

@@ -105,6 +105,39 @@ describe('config', () => {
     }
   });
 
+  it('given the recommendation settings, then the defaults, and each invalid one is named', () => {
+    assert.deepEqual(loadConfig({}, root).recs, {
+      refreshIntervalMs: 30_000,
+      topK: 20,
+      months: 12,
+      metric: 'llr',
+      fullEveryMs: 3_600_000,
+      mixPerArtist: 2,
+    });
+    assert.equal(loadConfig({ RECS_METRIC: 'cosine' }, root).recs.metric, 'cosine');
+    const problems = problemsOf({
+      RECS_REFRESH_INTERVAL_MS: '0',
+      RECS_TOP_K: '500',
+      RECS_MONTHS: 'x',
+      RECS_METRIC: 'jaccard',
+      RECS_FULL_EVERY_MS: '-1',
+      RECS_MIX_PER_ARTIST: '1.5',
+    });
+    for (const name of [
+      'RECS_REFRESH_INTERVAL_MS',
+      'RECS_TOP_K',
+      'RECS_MONTHS',
+      'RECS_METRIC',
+      'RECS_FULL_EVERY_MS',
+      'RECS_MIX_PER_ARTIST',
+    ])
+      assert.ok(
+        problems.some((p) => p.startsWith(`${name} `)),
+        `${name} named in ${problems.join('; ')}`,
+      );
+    assert.ok(problems.some((p) => p === 'RECS_METRIC must be llr or cosine (got "jaccard")'));
+  });
+
   it('README lists every setting, with the table generated from the definitions', () => {
     const readme = readFileSync(path.join(repoRoot(), 'README.md'), 'utf8');
     for (const spec of Object.values(sections)) {

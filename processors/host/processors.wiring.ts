@@ -1,4 +1,5 @@
 import type { AppContext } from '../../context/app-context.js';
+import { startNeighboursRefresh } from '../co-listening/neighbours-refresh.runner.js';
 import { startProcessorHost } from './processor-host.js';
 import { createStallDetector } from './stall-detector.js';
 
@@ -6,7 +7,8 @@ import { createStallDetector } from './stall-detector.js';
  * The processors role over a shared context: waits for Redis, ClickHouse (schema migrated), the
  * schema registry and Kafka (event and dead-letter topics), then runs the enabled projections
  * (PROCESSORS) and their stall detector. Adds `redis` and `projections` to the context's
- * readiness; everything it starts closes with the context. Used by the processors' own process
+ * readiness; also runs the periodic neighbour refresh (RECS_*; one instance at a time by a Redis
+ * lock). Everything it starts closes with the context. Used by the processors' own process
  * and by the main job.
  */
 export async function startProcessors(ctx: AppContext, opts: { instance?: string } = {}) {
@@ -41,7 +43,24 @@ export async function startProcessors(ctx: AppContext, opts: { instance?: string
   });
   stall.detector = stalls;
   ctx.onClose(async () => stalls.stop());
-  return { host, stalls, redis, clickhouse };
+  const recs = startNeighboursRefresh(
+    {
+      intervalMs: config.recs.refreshIntervalMs,
+      topK: config.recs.topK,
+      months: config.recs.months,
+      metric: config.recs.metric,
+      fullEveryMs: config.recs.fullEveryMs,
+    },
+    {
+      clickhouse: clickhouse.client,
+      redis,
+      logger,
+      registry,
+      ...(opts.instance ? { instance: opts.instance } : {}),
+    },
+  );
+  ctx.onClose(recs.stop);
+  return { host, stalls, recs, redis, clickhouse };
 }
 
 export type ProcessorsRole = Awaited<ReturnType<typeof startProcessors>>;
