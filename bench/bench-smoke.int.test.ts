@@ -71,6 +71,10 @@ describe('npm run bench', { timeout: 480_000 }, () => {
       'R',
       'L',
       'Lb',
+      'E1',
+      'E3',
+      'E5',
+      'E7',
     ])
       assert.ok(figures.has(f), `figure ${f} missing from ${[...figures].join(', ')}`);
     for (const x of results)

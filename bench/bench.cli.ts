@@ -31,6 +31,7 @@ import { analystQuery } from './benchmarks/analyst-query.js';
 import { memoryBench } from './benchmarks/memory.js';
 import { royaltyClose } from './benchmarks/royalty-close.js';
 import { labelReads } from './benchmarks/label-reads.js';
+import { recsBench } from './benchmarks/recs.js';
 
 const BENCHMARKS: Record<BenchmarkName, Benchmark> = {
   'sdk-produce': sdkProduce,
@@ -43,6 +44,7 @@ const BENCHMARKS: Record<BenchmarkName, Benchmark> = {
   memory: memoryBench,
   'royalty-close': royaltyClose,
   'label-reads': labelReads,
+  recs: recsBench,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -15,6 +15,7 @@ export const BENCHMARK_NAMES = [
   'memory',
   'royalty-close',
   'label-reads',
+  'recs',
 ] as const;
 export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
 
