@@ -239,7 +239,7 @@ function rules(
         check(
           () => !ops.includes(p.op) || PLAYLIST_NULLABLE.has(f) || field(f) != null,
           `/${f}`,
-          `a ${String(p.op)} needs ${f}`,
+          `${String(p.op)} needs ${f}`,
           ['/op'],
         );
         check(
