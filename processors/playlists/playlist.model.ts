@@ -140,17 +140,20 @@ export function applyEdit(state: PlaylistState | undefined, edit: PlaylistEdit):
   if (missing) return { reason: `${edit.op} needs ${missing}` };
   if (state.positions.size + state.applied.size >= MAX_EDITS)
     return { reason: `playlist ${id} has reached ${MAX_EDITS} edits` };
-  const applied = new Set(state.applied).add(edit.event_id);
+  // Edits that make no position are remembered by id, to tell their duplicates.
+  const applied = () => new Set(state.applied).add(edit.event_id);
   switch (edit.op) {
     case 'RENAME':
-      return { state: { ...state, applied, name: lww(state.name, edit.name!, edit) } };
+      return { state: { ...state, applied: applied(), name: lww(state.name, edit.name!, edit) } };
     case 'SET_VISIBILITY':
-      return { state: { ...state, applied, public: lww(state.public, edit.public!, edit) } };
+      return {
+        state: { ...state, applied: applied(), public: lww(state.public, edit.public!, edit) },
+      };
     case 'ADD_COLLABORATOR':
     case 'REMOVE_COLLABORATOR':
-      return collaborator(state, edit, applied);
+      return collaborator(state, edit, applied());
     case 'DELETE':
-      return { state: { ...state, applied, deleted: stampOf(edit) } };
+      return { state: { ...state, applied: applied(), deleted: stampOf(edit) } };
     case 'ADD_TRACK': {
       if (liveItems(state) >= MAX_ITEMS)
         return { reason: `playlist ${id} already has ${MAX_ITEMS} tracks` };
@@ -164,7 +167,9 @@ export function applyEdit(state: PlaylistState | undefined, edit: PlaylistEdit):
     case 'MOVE_TRACK':
       return { state: { ...state, positions: place(state, edit, edit.item_id!) } };
     case 'REMOVE_TRACK':
-      return { state: { ...state, applied, removed: new Set(state.removed).add(edit.item_id!) } };
+      return {
+        state: { ...state, applied: applied(), removed: new Set(state.removed).add(edit.item_id!) },
+      };
   }
 }
 
