@@ -121,6 +121,47 @@ describe('ingestBatch', () => {
     assert.equal(out.results[1]!.event_id, '0190a0b0-0000-7000-8000-0000000000f1');
   });
 
+  it("given a listener token, then its own playlist edits go to Kafka keyed by playlist; another user's edit and a track upload are refused", async () => {
+    const sent: { topic: string; key: string }[] = [];
+    const edit = good['playlist-edit'];
+    const out = await ingestBatch(
+      [
+        { type: 'playlist-edit', event: edit },
+        {
+          type: 'playlist-edit',
+          event: { ...edit, event_id: '0190a0b0-0000-7000-8000-0000000000f2', user_id: 'user-2' },
+        },
+        { type: 'track-upload', event: good['track-upload'] },
+      ],
+      {
+        catalogue,
+        codec: codec as never,
+        now: () => now,
+        send: async (r) => void sent.push({ topic: r.topic, key: r.key }),
+      },
+      { userId: 'user-1' },
+    );
+    assert.deepEqual(sent, [{ topic: 'backbeat.playlist-edit', key: edit.playlist_id }]);
+    assert.deepEqual(
+      out.results.map((r) => (r.status === 'rejected' ? r.errors : r.status)),
+      [
+        'accepted',
+        [
+          {
+            path: '/event/user_id',
+            reason: 'a listener token for user-1 may only send events with user_id user-1',
+          },
+        ],
+        [
+          {
+            path: '/type',
+            reason: 'a listener token may not send track-upload events (use a server-side app key)',
+          },
+        ],
+      ],
+    );
+  });
+
   it('given a client received_time, then the gateway stamps its own', async () => {
     let encoded: { e: { received_time: number } } | undefined;
     await ingestBatch([{ type: 'skip', event: { ...good.skip, received_time: 5 } }], {
@@ -272,13 +313,23 @@ describe('charset and body encoding', () => {
 });
 
 describe('canonical ids', () => {
-  it('lower-cases event_id and playback_id when they are UUIDs, and leaves anything else as sent', () => {
+  it("lower-cases event_id, playback_id and a playlist edit's ids when they are UUIDs, and leaves anything else as sent", () => {
     const e = {
       event_id: '0190A0B0-0000-7000-8000-0000000000F1',
       playback_id: 'NOT-A-UUID',
       x: 'ABC',
     };
     assert.deepEqual(canonicalIds(e), { ...e, event_id: '0190a0b0-0000-7000-8000-0000000000f1' });
+    const playlist = {
+      playlist_id: '0190A0B0-0000-7000-8000-0000000000B1',
+      item_id: '0190A0B0-0000-7000-8000-0000000000B2',
+      after_position_id: '0190A0B0-0000-7000-8000-0000000000B3',
+    };
+    assert.deepEqual(canonicalIds(playlist), {
+      playlist_id: '0190a0b0-0000-7000-8000-0000000000b1',
+      item_id: '0190a0b0-0000-7000-8000-0000000000b2',
+      after_position_id: '0190a0b0-0000-7000-8000-0000000000b3',
+    });
     const lower = { event_id: '0190a0b0-0000-7000-8000-0000000000f1' };
     assert.equal(canonicalIds(lower), lower, 'unchanged: the same object');
   });

@@ -1,5 +1,5 @@
 import type { EventCatalogue, EventTypeSpec } from '../../schemas/catalogue/event-catalogue.js';
-import { isEventTypeName } from '../../schemas/catalogue/event-catalogue.js';
+import { isEventTypeName, isListenerEvent } from '../../schemas/catalogue/event-catalogue.js';
 import { validateEvent, type FieldError } from '../../schemas/catalogue/event-validation.js';
 import { isUuid } from '../../common/ids/uuidv7.js';
 import type { AvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
@@ -60,7 +60,7 @@ export interface IngestOutcome {
 export async function ingestBatch(
   items: readonly unknown[],
   deps: IngestDeps,
-  /** Set for a listener token: only that user's own user-scoped events are taken. */
+  /** Set for a listener token: only that user's own listener events are taken. */
   bind: { userId?: string } = {},
 ): Promise<IngestOutcome> {
   const judged = judgeBatch(items, deps.catalogue, deps.now(), bind);
@@ -203,7 +203,13 @@ function countByType(judged: readonly Judged[]): Map<EventTypeName, number> {
 }
 
 /** The UUID fields every event type may carry; compared and stored in lower case. */
-const UUID_FIELDS = ['event_id', 'playback_id'] as const;
+const UUID_FIELDS = [
+  'event_id',
+  'playback_id',
+  'playlist_id',
+  'item_id',
+  'after_position_id',
+] as const;
 
 /**
  * The event with its UUIDs in canonical (lower-case) form, so that one id sent in two letter
@@ -252,15 +258,17 @@ function envelope(
 }
 
 /**
- * Why a listener token may not send this event: only user-scoped events whose user_id is the
- * token's user (a listener writes for no one else, and never catalogue or finance events).
+ * Why a listener token may not send this event: only listener events (those with user_id:
+ * user-scoped ones and playlist edits) whose user_id is the token's user (a listener writes for
+ * no one else, and never catalogue or finance events). Whether the user may edit that playlist
+ * is the playlist projection's to decide (an edit by anyone else is dead-lettered there).
  */
 function boundUserError(
   spec: EventTypeSpec,
   event: unknown,
   userId: string,
 ): FieldError | undefined {
-  if (spec.scope !== 'user')
+  if (!isListenerEvent(spec.name))
     return {
       path: '/type',
       reason: `a listener token may not send ${spec.name} events (use a server-side app key)`,

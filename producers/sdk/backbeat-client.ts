@@ -429,6 +429,16 @@ export function createBackbeatClient(options: SdkOptions, deps: SdkDeps): Backbe
     skip: (e) => emit('skip', e, requireContext('skip')),
     follow: (e) => emit('follow', e, requireContext('follow')),
     listenerSettings: (e) => emit('listener-settings', e, requireContext('listener-settings')),
+    playlistEdit: (e) => emit('playlist-edit', e, requireContext('playlist-edit')),
+    createPlaylist: (e) => {
+      const ctx = requireContext('playlist-edit');
+      const id = nextEventId();
+      return emit(
+        'playlist-edit',
+        { ...e, op: 'CREATE', event_id: id, playlist_id: id } as EventInput<'playlist-edit'>,
+        ctx,
+      );
+    },
     trackUpload: (e) => emit('track-upload', e),
     revenueReport: (e) => emit('revenue-report', e),
     setOnline,

@@ -89,6 +89,35 @@ describe('BackbeatClient: events', () => {
     assert.equal(event.market, 'SE');
   });
 
+  it('given a context, when a playlist is created and edited, then the CREATE carries its own event_id as playlist_id and each edit the context', async () => {
+    const { client, fake } = setup({ lingerMs: 0 });
+    const playlist = client.createPlaylist({ name: 'Road trip', public: false });
+    const item = client.playlistEdit({
+      playlist_id: playlist,
+      op: 'ADD_TRACK',
+      track_id: 'track-1',
+      after_position_id: null,
+    });
+    await client.flush();
+    const sent = fake.calls.flatMap((c) => c.batch);
+    assert.deepEqual(
+      sent.map((o) => o.type),
+      ['playlist-edit', 'playlist-edit'],
+    );
+    const [create, addTrack] = sent.map((o) => o.event as Record<string, unknown>);
+    assert.equal(create!.event_id, playlist);
+    assert.equal(create!.playlist_id, playlist);
+    assert.deepEqual([create!.op, create!.name, create!.public], ['CREATE', 'Road trip', false]);
+    assert.equal(addTrack!.event_id, item);
+    assert.equal(addTrack!.user_id, CONTEXT.user_id);
+    assert.equal(addTrack!.device_id, CONTEXT.device_id);
+    const { client: bare } = setup({ context: undefined });
+    assert.throws(
+      () => bare.createPlaylist({ name: 'x', public: true }),
+      (e: BackbeatError) => e.code === 'SDK_CONTEXT_MISSING',
+    );
+  });
+
   it('given invalid options, when the client is created, then SDK_CONFIG_INVALID names each problem', () => {
     const fake = createFakeTransport({ now: Date.now });
     assert.throws(

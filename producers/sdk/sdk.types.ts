@@ -38,6 +38,13 @@ export type EventInput<N extends EventTypeName> = Omit<
   event_id?: string;
 };
 
+/** What `createPlaylist` takes: the name, the visibility and optionally the event time. */
+export interface CreatePlaylistInput {
+  name: string;
+  public: boolean;
+  event_time?: number;
+}
+
 /**
  * One event on its way: the full record the transport sends. A union over the event types, so
  * that checking `type` narrows `event`.
@@ -81,7 +88,7 @@ export interface RetryOptions {
 }
 
 export interface SdkOptions {
-  /** Context for user-scoped events (playback, skip, follow). */
+  /** Context for listener events (playback, skip, follow, listener settings, playlist edits). */
   context?: ClientContext;
   /** Send when this many events are queued (default 100). */
   maxBatchSize?: number;
@@ -205,6 +212,17 @@ export interface BackbeatClient {
   follow(e: EventInput<'follow'>): string;
   /** Who may see the listener's activity: `share_activity`, and a private session until a time. */
   listenerSettings(e: EventInput<'listener-settings'>): string;
+  /**
+   * One edit of a playlist (add, remove or move a track, rename, visibility, collaborators,
+   * delete), by the client's listener. Returns the event_id: an ADD_TRACK's is the new item's
+   * id and position id, a MOVE_TRACK's the item's new position id.
+   */
+  playlistEdit(e: EventInput<'playlist-edit'>): string;
+  /**
+   * Creates a playlist owned by the client's listener; returns its playlist_id (the CREATE's
+   * event_id, as the contract requires).
+   */
+  createPlaylist(e: CreatePlaylistInput): string;
   trackUpload(e: EventInput<'track-upload'>): string;
   revenueReport(e: EventInput<'revenue-report'>): string;
   /** Offline mode: events are kept (with their original event_time) until `setOnline(true)`. */

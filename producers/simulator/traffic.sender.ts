@@ -225,6 +225,9 @@ export function createTrafficSender(config: SenderConfig, deps: SenderDeps) {
       case 'listener-settings':
         sdkId = client.listenerSettings(withoutUserEnvelope(e.event));
         break;
+      case 'playlist-edit':
+        sdkId = client.playlistEdit(withoutUserEnvelope(e.event));
+        break;
       case 'track-upload':
         sdkId = client.trackUpload(omit(e.event, ENVELOPE));
         break;

@@ -53,6 +53,18 @@ export function validEvents(now = Date.UTC(2026, 10, 24, 12)): {
       share_activity: true,
       private_session_until: null,
     },
+    'playlist-edit': {
+      ...env(7),
+      ...client,
+      playlist_id: '0190a0b0-0000-7000-8000-0000000000b1',
+      op: 'ADD_TRACK',
+      name: null,
+      public: null,
+      track_id: 'track-1',
+      item_id: null,
+      after_position_id: '0190a0b0-0000-7000-8000-0000000000b2',
+      collaborator_id: null,
+    },
     'track-upload': {
       ...env(4),
       track_id: 'track-1',

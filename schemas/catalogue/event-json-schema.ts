@@ -6,7 +6,7 @@
  * event time. Rules across fields (shares summing to 10,000, an ENDED playback's end reason,
  * no following oneself, ...) stay in the validator and are named in each schema's description.
  */
-import type { EventCatalogue, EventTypeSpec } from './event-catalogue.js';
+import type { EventCatalogue, EventTypeName, EventTypeSpec } from './event-catalogue.js';
 import {
   ARRAY_CAPS,
   CURRENCY,
@@ -32,7 +32,7 @@ const PATTERNS: Record<string, string> = {
   period: PERIOD.source.replace('\\d', '[0-9]'),
   currency: CURRENCY.source,
 };
-const CROSS_RULES: Record<string, string> = {
+const CROSS_RULES: Record<EventTypeName, string> = {
   playback:
     'Also checked: an ENDED playback has an end_reason and no other phase has one; playback_id is a UUID; event_time at most 24 h in the future.',
   skip: 'Also checked: event_time at most 24 h in the future.',
@@ -41,6 +41,8 @@ const CROSS_RULES: Record<string, string> = {
     'Also checked: private_session_until is after event_time; event_time at most 24 h in the future.',
   'track-upload':
     'Also checked: share_bps of rights_holders sum to exactly 10000, each 1 to 10000, no rights holder twice; duration_ms > 0.',
+  'playlist-edit':
+    "Also checked: each op carries exactly its own fields (name: CREATE, RENAME; public: CREATE, SET_VISIBILITY; track_id: ADD_TRACK; item_id: REMOVE_TRACK, MOVE_TRACK; after_position_id, may be null: ADD_TRACK, MOVE_TRACK; collaborator_id: ADD_COLLABORATOR, REMOVE_COLLABORATOR), the others null; a CREATE's playlist_id is its own event_id; a name is not blank; after_position_id is not the edit's own event_id; no one adds themselves as a collaborator; event_time at most 24 h in the future.",
   'revenue-report': 'Also checked: minor_unit 0 to 4; pool_minor and premium_listeners >= 0.',
 };
 
@@ -141,7 +143,7 @@ export function eventJsonSchemas(catalogue: EventCatalogue): Record<string, Json
     out[String(spec.schema.name)] = {
       ...schema,
       description:
-        `${doc}received_time is set by the gateway (a value sent is replaced). ${CROSS_RULES[spec.name] ?? ''}`.trim(),
+        `${doc}received_time is set by the gateway (a value sent is replaced). ${CROSS_RULES[spec.name]}`.trim(),
     };
   }
   return out;

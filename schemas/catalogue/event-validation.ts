@@ -32,6 +32,10 @@ export const STRING_CAPS: Readonly<Record<string, number>> = {
   track_id: 128,
   target_id: 128,
   report_id: 128,
+  playlist_id: 36,
+  item_id: 36,
+  after_position_id: 36,
+  collaborator_id: 128,
   artist_id: 128,
   label_id: 128,
   release_id: 128,
@@ -59,6 +63,20 @@ export const ARRAY_CAPS: Readonly<Record<string, number>> = {
   rights_holders: 100,
 };
 export const DEFAULT_ARRAY_CAP = 100;
+
+/**
+ * The fields of a playlist edit that only some ops carry, and which ops: each op needs its
+ * fields (after_position_id may be null: at the head) and leaves every other one null.
+ */
+export const PLAYLIST_OP_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  name: ['CREATE', 'RENAME'],
+  public: ['CREATE', 'SET_VISIBILITY'],
+  track_id: ['ADD_TRACK'],
+  item_id: ['REMOVE_TRACK', 'MOVE_TRACK'],
+  after_position_id: ['ADD_TRACK', 'MOVE_TRACK'],
+  collaborator_id: ['ADD_COLLABORATOR', 'REMOVE_COLLABORATOR'],
+};
+const PLAYLIST_NULLABLE = new Set(['after_position_id']);
 
 /**
  * Checks one event against its Avro schema (types, required fields, no unknown fields) and then
@@ -204,6 +222,59 @@ function rules(
         '/private_session_until',
         'must be after event_time (or null: no private session)',
         ['/event_time'],
+      );
+      break;
+    }
+    case 'playlist-edit': {
+      const p = e as EventTypeMap['playlist-edit'];
+      const field = (f: string) => (p as unknown as Record<string, unknown>)[f];
+      check(() => isUuid(p.playlist_id), '/playlist_id', 'must be a UUID');
+      check(
+        () => p.op !== 'CREATE' || p.playlist_id.toLowerCase() === p.event_id.toLowerCase(),
+        '/playlist_id',
+        "a CREATE's playlist_id must be its own event_id",
+        ['/op', '/event_id'],
+      );
+      for (const [f, ops] of Object.entries(PLAYLIST_OP_FIELDS)) {
+        check(
+          () => !ops.includes(p.op) || PLAYLIST_NULLABLE.has(f) || field(f) != null,
+          `/${f}`,
+          `${String(p.op)} needs ${f}`,
+          ['/op'],
+        );
+        check(
+          () => ops.includes(p.op) || field(f) == null,
+          `/${f}`,
+          `only ${ops.join(' and ')} carry ${f} (null for ${String(p.op)})`,
+          ['/op'],
+        );
+      }
+      check(() => p.name == null || p.name.trim().length > 0, '/name', 'must not be blank');
+      check(() => p.track_id == null || p.track_id.length > 0, '/track_id', 'must not be empty');
+      check(() => p.item_id == null || isUuid(p.item_id), '/item_id', 'must be a UUID');
+      check(
+        () => p.after_position_id == null || isUuid(p.after_position_id),
+        '/after_position_id',
+        'must be a UUID (or null: at the head)',
+      );
+      check(
+        () =>
+          p.after_position_id == null ||
+          p.after_position_id.toLowerCase() !== p.event_id.toLowerCase(),
+        '/after_position_id',
+        'a position cannot come after itself (its own event_id)',
+        ['/event_id'],
+      );
+      check(
+        () => p.collaborator_id == null || p.collaborator_id.length > 0,
+        '/collaborator_id',
+        'must not be empty',
+      );
+      check(
+        () => p.op !== 'ADD_COLLABORATOR' || p.collaborator_id !== p.user_id,
+        '/collaborator_id',
+        'the author cannot add themselves (only the owner adds collaborators)',
+        ['/op', '/user_id'],
       );
       break;
     }

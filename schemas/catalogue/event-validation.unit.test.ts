@@ -98,6 +98,81 @@ describe('event validation', () => {
     ]);
   });
 
+  it('given playlist edits, then each op needs its own fields, carries no other, and each rule names its field', () => {
+    const pl = good['playlist-edit'];
+    const create = {
+      ...pl,
+      op: 'CREATE',
+      playlist_id: pl.event_id,
+      name: 'Road trip',
+      public: true,
+    };
+    const none = { track_id: null, after_position_id: null };
+    assert.equal(validateEvent(catalogue['playlist-edit'], { ...create, ...none }, now).ok, true);
+    assert.deepEqual(errorsOf('playlist-edit', { ...create, ...none, name: null, public: null }), [
+      { path: '/name', reason: 'CREATE needs name' },
+      { path: '/public', reason: 'CREATE needs public' },
+    ]);
+    assert.deepEqual(
+      errorsOf('playlist-edit', { ...create, ...none, playlist_id: pl.playlist_id }),
+      [{ path: '/playlist_id', reason: "a CREATE's playlist_id must be its own event_id" }],
+    );
+    assert.deepEqual(errorsOf('playlist-edit', { name: 'x', item_id: pl.event_id }), [
+      { path: '/name', reason: 'only CREATE and RENAME carry name (null for ADD_TRACK)' },
+      {
+        path: '/item_id',
+        reason: 'only REMOVE_TRACK and MOVE_TRACK carry item_id (null for ADD_TRACK)',
+      },
+    ]);
+    assert.deepEqual(errorsOf('playlist-edit', { op: 'MOVE_TRACK', track_id: null }), [
+      { path: '/item_id', reason: 'MOVE_TRACK needs item_id' },
+    ]);
+    assert.deepEqual(
+      errorsOf('playlist-edit', {
+        op: 'RENAME',
+        name: '  ',
+        track_id: null,
+        after_position_id: null,
+      }),
+      [{ path: '/name', reason: 'must not be blank' }],
+    );
+    assert.deepEqual(errorsOf('playlist-edit', { track_id: '', after_position_id: pl.event_id }), [
+      { path: '/track_id', reason: 'must not be empty' },
+      {
+        path: '/after_position_id',
+        reason: 'a position cannot come after itself (its own event_id)',
+      },
+    ]);
+    assert.deepEqual(errorsOf('playlist-edit', { playlist_id: 'p-1', after_position_id: 'x' }), [
+      { path: '/playlist_id', reason: 'must be a UUID' },
+      { path: '/after_position_id', reason: 'must be a UUID (or null: at the head)' },
+    ]);
+    const collab = { track_id: null, after_position_id: null, op: 'ADD_COLLABORATOR' };
+    assert.deepEqual(errorsOf('playlist-edit', { ...collab, collaborator_id: 'user-1' }), [
+      {
+        path: '/collaborator_id',
+        reason: 'the author cannot add themselves (only the owner adds collaborators)',
+      },
+    ]);
+    assert.deepEqual(errorsOf('playlist-edit', { ...collab, collaborator_id: '' }), [
+      { path: '/collaborator_id', reason: 'must not be empty' },
+    ]);
+    // A mistyped op is reported once, by the schema; the per-op rules that read it stay quiet.
+    assert.deepEqual(errorsOf('playlist-edit', { op: 'SHUFFLE' }), [
+      {
+        path: '/op',
+        reason:
+          'expected one of CREATE, RENAME, SET_VISIBILITY, ADD_TRACK, REMOVE_TRACK, MOVE_TRACK, ADD_COLLABORATOR, REMOVE_COLLABORATOR, DELETE, got string "SHUFFLE"',
+      },
+    ]);
+    const { name: _n, public: _p, item_id: _i, collaborator_id: _c, ...defaults } = pl;
+    assert.equal(
+      validateEvent(catalogue['playlist-edit'], defaults, now).ok,
+      true,
+      'nulls by default',
+    );
+  });
+
   it('given rights-holder shares that do not sum to 10000 bps, then the upload is refused', () => {
     const rh = good['track-upload'].rights_holders.map((r, i) => ({
       ...r,
@@ -155,11 +230,16 @@ describe('event validation', () => {
     for (const [f, cap] of Object.entries(STRING_CAPS)) assert.ok(cap > 0 && cap <= 512, f);
   });
 
-  it('the catalogue keys user events by user, uploads by track, revenue by market and month', () => {
+  it('the catalogue keys user events by user, uploads by track, revenue by market and month, playlist edits by playlist', () => {
     assert.equal(catalogue.playback.key(good.playback), 'user-1');
     assert.equal(catalogue.skip.topic, 'backbeat.skip');
     assert.equal(catalogue.playback.subject, 'backbeat.playback-value');
     assert.equal(catalogue['track-upload'].key(good['track-upload']), 'track-1');
     assert.equal(catalogue['revenue-report'].key(good['revenue-report']), 'SE:2026-10');
+    assert.equal(
+      catalogue['playlist-edit'].key(good['playlist-edit']),
+      good['playlist-edit'].playlist_id,
+    );
+    assert.equal(catalogue['playlist-edit'].scope, 'playlist');
   });
 });

@@ -128,8 +128,8 @@ export function renderModule(mod: GeneratedModule, header: string): string {
 
 /**
  * The field lists the schemas imply, so that no module writes them out again: the envelope
- * (the fields every event type has), the listener events (those that name a listener: they
- * have `user_id`, their Kafka key) and the listener's client context (the fields every
+ * (the fields every event type has), the listener events (those a listener makes: they have
+ * `user_id`; most are keyed by it, playlist edits by their playlist) and the listener's client context (the fields every
  * listener event has besides the envelope), in schema order.
  */
 function renderListenerContext(mod: GeneratedModule): string[] {
@@ -145,7 +145,7 @@ function renderListenerContext(mod: GeneratedModule): string[] {
   const first = listeners[0] && mod.roots.get(listeners[0]);
   return [
     `/** Fields every event type carries: the envelope. */\nexport const ENVELOPE_FIELDS = ${list(envelope)};`,
-    `/** Event types that name a listener (they have user_id, their Kafka key). */\nexport const LISTENER_EVENT_NAMES = ${list(listeners)} satisfies readonly EventTypeName[];`,
+    `/** Event types a listener makes (they have user_id, the Kafka key of all but playlist edits). */\nexport const LISTENER_EVENT_NAMES = ${list(listeners)} satisfies readonly EventTypeName[];`,
     `/** Fields every listener event carries besides the envelope: the listener's client context. */\nexport const LISTENER_CONTEXT_FIELDS = ${list(context)};`,
     `/** The listener's client context: the LISTENER_CONTEXT_FIELDS of a listener event. */\nexport type ListenerContext = ${first ? `Pick<${first}, (typeof LISTENER_CONTEXT_FIELDS)[number]>` : 'Record<never, never>'};`,
   ];

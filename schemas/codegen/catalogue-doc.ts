@@ -2,12 +2,17 @@
  * The README's event catalogue, generated from the .avsc files and the catalogue's topics and
  * keys: `tsx schemas/codegen/catalogue-doc.ts` prints it; a unit test checks README carries it.
  */
-import { loadEventCatalogue, type EventTypeSpec } from '../catalogue/event-catalogue.js';
+import {
+  loadEventCatalogue,
+  type EventScope,
+  type EventTypeSpec,
+} from '../catalogue/event-catalogue.js';
 
-const KEY_DOC: Record<string, string> = {
+const KEY_DOC: Record<EventScope, string> = {
   user: 'user_id',
   catalogue: 'track_id',
   finance: 'market:period',
+  playlist: 'playlist_id',
 };
 
 type Field = { name: string; type: unknown; doc?: string; default?: unknown };

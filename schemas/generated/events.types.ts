@@ -106,6 +106,46 @@ export interface PlaybackEvent {
   offline?: boolean;
 }
 
+export type PlaylistOp = 'CREATE' | 'RENAME' | 'SET_VISIBILITY' | 'ADD_TRACK' | 'REMOVE_TRACK' | 'MOVE_TRACK' | 'ADD_COLLABORATOR' | 'REMOVE_COLLABORATOR' | 'DELETE';
+
+/** One edit of a collaborative playlist: create it, rename it, set its visibility, add, remove or move a track, grant or revoke a collaborator, delete it. All edits of one playlist share one topic keyed by playlist_id, so they are applied in one order; the item order converges whatever that order is (position ids, newest first after one position). */
+export interface PlaylistEditEvent {
+  /** Globally unique id (UUIDv7 from the SDK); the idempotency key. */
+  event_id: string;
+  /** When it happened, by the client's (or source system's) clock, in ms since the epoch. */
+  event_time: number;
+  /** When Backbeat's ingest (gateway or SDK) received it, in ms since the epoch. */
+  received_time: number;
+  /** The author: the listener who made the edit. Only the owner and the playlist's collaborators may edit (see processors/playlists). */
+  user_id: string;
+  /** The device the client runs on. */
+  device_id: string;
+  /** ISO 3166-1 alpha-2 country code of the listener's market. */
+  market: string;
+  /** free (ad-supported) or premium. */
+  product: Product;
+  /** Client platform: ios, android, web, desktop, ... */
+  platform: string;
+  /** Client application version. */
+  client_version: string;
+  /** The playlist (the Kafka key): the event_id of the CREATE that made it. */
+  playlist_id: string;
+  /** What the edit does; each op carries only its own fields below, the others are null. */
+  op: PlaylistOp;
+  /** CREATE, RENAME: the playlist's name (not blank). */
+  name?: null | string;
+  /** CREATE, SET_VISIBILITY: true, anyone may read the playlist; false, only its owner and collaborators. */
+  public?: null | boolean;
+  /** ADD_TRACK: the track added. The new item's id is the ADD_TRACK's event_id. */
+  track_id?: null | string;
+  /** REMOVE_TRACK, MOVE_TRACK: the item, by the event_id of the ADD_TRACK that added it. */
+  item_id?: null | string;
+  /** ADD_TRACK, MOVE_TRACK: the position the item goes right after, by the event_id of the ADD_TRACK or MOVE_TRACK that made it (it stays a position when its item moves on or is removed); null: at the head. */
+  after_position_id?: null | string;
+  /** ADD_COLLABORATOR, REMOVE_COLLABORATOR: the user granted or revoked the right to edit. */
+  collaborator_id?: null | string;
+}
+
 /** The royalty pool of one market for one month, as finance reports it. Amounts are integers of the currency's minor unit. */
 export interface RevenueReportEvent {
   /** Globally unique id (UUIDv7 from the SDK); the idempotency key. */
@@ -215,6 +255,7 @@ export interface EventTypeMap {
   'follow': FollowEvent;
   'listener-settings': ListenerSettingsEvent;
   'playback': PlaybackEvent;
+  'playlist-edit': PlaylistEditEvent;
   'revenue-report': RevenueReportEvent;
   'skip': SkipEvent;
   'track-upload': TrackUploadEvent;
@@ -222,12 +263,13 @@ export interface EventTypeMap {
 
 export type EventTypeName = keyof EventTypeMap;
 
-export const EVENT_TYPE_NAMES = ['follow', 'listener-settings', 'playback', 'revenue-report', 'skip', 'track-upload'] as const;
+export const EVENT_TYPE_NAMES = ['follow', 'listener-settings', 'playback', 'playlist-edit', 'revenue-report', 'skip', 'track-upload'] as const;
 
 export const RECORD_NAMES = {
   'follow': 'FollowEvent',
   'listener-settings': 'ListenerSettingsEvent',
   'playback': 'PlaybackEvent',
+  'playlist-edit': 'PlaylistEditEvent',
   'revenue-report': 'RevenueReportEvent',
   'skip': 'SkipEvent',
   'track-upload': 'TrackUploadEvent',
@@ -236,8 +278,8 @@ export const RECORD_NAMES = {
 /** Fields every event type carries: the envelope. */
 export const ENVELOPE_FIELDS = ['event_id', 'event_time', 'received_time'] as const;
 
-/** Event types that name a listener (they have user_id, their Kafka key). */
-export const LISTENER_EVENT_NAMES = ['follow', 'listener-settings', 'playback', 'skip'] as const satisfies readonly EventTypeName[];
+/** Event types a listener makes (they have user_id, the Kafka key of all but playlist edits). */
+export const LISTENER_EVENT_NAMES = ['follow', 'listener-settings', 'playback', 'playlist-edit', 'skip'] as const satisfies readonly EventTypeName[];
 
 /** Fields every listener event carries besides the envelope: the listener's client context. */
 export const LISTENER_CONTEXT_FIELDS = ['user_id', 'device_id', 'market', 'product', 'platform', 'client_version'] as const;
