@@ -57,6 +57,13 @@ describe('the main job', () => {
       r.stdout,
       /curl -s -H "Authorization: Bearer \$LABEL_TOKEN" http:\/\/127\.0\.0\.1:\d+\/v1\/label\/statements\/\d{4}-\d{2}-[A-Z]{2}-v\d+\/dsr -o statement\.tsv$/m,
     );
+    // Then the discovery curls: a track's similar list and a listener's daily mix.
+    assert.match(r.stdout, /curl -s http:\/\/127\.0\.0\.1:\d+\/v1\/tracks\/\S+\/similar/);
+    assert.match(r.stdout, /USER_TOKEN=\S+/);
+    assert.match(
+      r.stdout,
+      /curl -s -H "Authorization: Bearer \$USER_TOKEN" http:\/\/127\.0\.0\.1:\d+\/v1\/me\/daily-mix/,
+    );
     // The stack was already up, so the main job leaves it running.
     assert.ok(
       createStack(config)

@@ -137,6 +137,17 @@ async function main(): Promise<void> {
         );
       }
       console.log(lines.join('\n'));
+      const d = await p.discoveryExample();
+      if (d)
+        console.log(
+          [
+            '',
+            `Similar tracks, and a listener's daily mix (token of ${d.user_id}, valid 1 h):`,
+            `  curl -s ${a.api}/v1/tracks/${encodeURIComponent(d.track_id)}/similar | head -c 800`,
+            `  USER_TOKEN=${d.token}`,
+            `  curl -s -H "Authorization: Bearer $USER_TOKEN" ${a.api}/v1/me/daily-mix | head -c 800`,
+          ].join('\n'),
+        );
     };
     if (flags.once) {
       const { summary, prog } = await done;

@@ -18,6 +18,8 @@ import {
   type CloseResult,
 } from '../../processors/royalty-statements/statement-close.service.js';
 import { mintToken } from '../../common/auth/api-token.js';
+import { refreshNeighbours } from '../../processors/co-listening/neighbours-refresh.service.js';
+import { recsKeys } from '../../read-models/co-listening/co-listening.keys.js';
 import { createStack, type Stack } from '../stack/stack.js';
 
 export interface TrafficOptions {
@@ -158,6 +160,39 @@ export async function startPlatform(
     return { results, example: { ...best, token } };
   }
 
+  /**
+   * A full neighbour refresh (the processors' periodic one may not have run since the traffic
+   * ended), then an example for the printout: the most streamed track that has neighbours, and
+   * the listener with the most qualified streams, with a token for the daily mix.
+   */
+  async function discoveryExample(): Promise<
+    { track_id: string; user_id: string; token: string } | undefined
+  > {
+    await refreshNeighbours(
+      { ...config.recs, full: true },
+      { clickhouse: clickhouse.client, redis, logger },
+    );
+    const rows = async <T>(query: string) =>
+      (await (await clickhouse.client.query({ query, format: 'JSONEachRow' })).json()) as T[];
+    const tracks = await rows<{ track_id: string }>(
+      `SELECT track_id FROM co_listening_track_sessions GROUP BY track_id
+       ORDER BY sum(sessions) DESC, track_id LIMIT 50`,
+    );
+    const lists = tracks.length
+      ? await redis.mget(...tracks.map((t) => recsKeys.similar(t.track_id)))
+      : [];
+    const track = tracks.find((_, i) => lists[i] !== null);
+    const [user] = await rows<{ user_id: string }>(
+      `SELECT user_id FROM royalty_streams GROUP BY user_id ORDER BY count() DESC, user_id LIMIT 1`,
+    );
+    if (!track || !user) return undefined;
+    const token = mintToken(
+      { role: 'user', sub: user.user_id, ttlSeconds: 3600 },
+      config.api.tokenSecret,
+    );
+    return { track_id: track.track_id, user_id: user.user_id, token };
+  }
+
   async function stop(opts: { keepStack: boolean }): Promise<void> {
     simulator?.kill('SIGTERM');
     await ctx.close();
@@ -182,6 +217,7 @@ export async function startPlatform(
     startTraffic,
     progress,
     closeRoyalties,
+    discoveryExample,
     stop,
   };
 }

@@ -40,6 +40,8 @@ import { computeStatement } from '../royalty-statements/statement.compute.js';
 import { DLQ_TOPIC } from '../../schemas/catalogue/event-topics.js';
 import { createTrafficGenerator } from '../../producers/simulator/traffic.generator.js';
 import { evolveSession, type SessionWindow } from '../co-listening/co-listening.session.js';
+import { refreshNeighbours } from '../co-listening/neighbours-refresh.service.js';
+import { recsKeys, type SimilarList } from '../../read-models/co-listening/co-listening.keys.js';
 
 const EVENTS = Number(process.env.BACKBEAT_EXACTNESS_EVENTS ?? 200_000);
 const DUPLICATES = 1000;
@@ -49,6 +51,7 @@ let s: PrivateStack;
 let manifest: GroundTruthManifest;
 const procs: ReturnType<typeof spawnProcessors>[] = [];
 let allCaughtUp = false;
+const quietLogger = createLogger({ level: 'warn' }, 'e2e');
 
 before(async () => {
   s = await startPrivateStack(30_000, {
@@ -417,6 +420,36 @@ describe(
       console.log(
         `co-listening: ${expected.sessions} sessions, ${pairs.length} pairs, ${Object.values(expected.pairs).reduce((a, n) => a + n, 0)} pair counts, all equal`,
       );
+    });
+
+    it("the neighbour lists recover the planted taste clusters: most of a track's top neighbours are from its own cluster", async () => {
+      const result = await refreshNeighbours(
+        { ...s.config.recs, full: true },
+        { clickhouse: s.clickhouse.client, redis: s.redis, logger: quietLogger },
+      );
+      assert.ok(result.written > 0, JSON.stringify(result));
+      const clusterOf = new Map<string, number>();
+      manifest.clusters.tracks.forEach((ts, c) => ts.forEach((t) => clusterOf.set(t, c)));
+      const tracks = [...clusterOf.keys()];
+      const lists = await s.redis.mget(...tracks.map((t) => recsKeys.similar(t)));
+      let listed = 0;
+      let own = 0;
+      let neighbours = 0;
+      tracks.forEach((t, i) => {
+        if (!lists[i]) return;
+        const top = (JSON.parse(lists[i]!) as SimilarList).neighbours.slice(0, 10);
+        if (!top.length) return;
+        listed++;
+        neighbours += top.length;
+        own += top.filter((n) => clusterOf.get(n.track_id) === clusterOf.get(t)).length;
+      });
+      const share = own / neighbours;
+      const chance = 1 / manifest.clusters.count;
+      console.log(
+        `clusters: ${listed} of ${tracks.length} tracks have neighbours; ${(share * 100).toFixed(1)}% of their top-10 neighbours are from their own cluster (chance ${(chance * 100).toFixed(1)}%, ${manifest.clusters.count} clusters, affinity ${manifest.clusters.affinity})`,
+      );
+      assert.ok(listed >= tracks.length * 0.5, `only ${listed} tracks have neighbours`);
+      assert.ok(share >= 0.6, `only ${(share * 100).toFixed(1)}% of neighbours in-cluster`);
     });
 
     it('the undecodable messages are in the dead-letter topic with their reasons, and nothing else is', async () => {
