@@ -5,10 +5,13 @@
  * - **Sources**: the distinct tracks of the listener's recently-played list (the newest 50
  *   plays), newest first.
  * - **Candidates**: every neighbour of a source (its similar-track list) that is in the
- *   catalogue and not itself recently played. A candidate several sources lead to keeps the
- *   source with the highest score (then more co-listens, then the more recent source): the
- *   mix's score and explanation are that neighbour entry's, "because you played X".
- * - **Order**: score descending, co-listens descending, then a tie-break seeded by listener and
+ *   catalogue and not itself recently played. Its score is the sum of its neighbour scores
+ *   over every source that lists it (item-based collaborative filtering: a track several of
+ *   the listener's tracks lead to ranks higher). Its explanation is the source with the
+ *   highest single score (then more co-listens, then the more recent source): "because you
+ *   played X", with that entry's score and co-listen count.
+ * - **Order**: summed score descending, then the best single score, co-listens descending,
+ *   then a tie-break seeded by listener and
  *   day, sha256(user, day, track) (so equal candidates rotate from day to day and differ between
  *   listeners, yet a listener sees one mix all day), then track id.
  * - **Diversity**: at most `perArtist` tracks per artist; a track counts against every artist it
@@ -59,7 +62,10 @@ export interface MixItem {
   readonly track_id: string;
   readonly title: string;
   readonly artists: MixTrack['artists'];
-  /** The neighbour score (metric of the list); null for a chart item. */
+  /**
+   * The neighbour scores (metric of the lists) summed over the listener's recent tracks that
+   * list this one; `because` names the best of them, with its own score. Null for a chart item.
+   */
   readonly score: number | null;
   readonly co_listens: number | null;
   readonly because: Because;
@@ -112,19 +118,24 @@ export function neighbourMix(input: {
   for (const p of input.recent)
     if (!sources.some((s) => s.track_id === p.track_id))
       sources.push({ ...p, order: sources.length });
-  type Cand = MixItem & { order: number; seed: string };
+  type Cand = MixItem & { order: number; seed: string; best: number };
   const best = new Map<string, Cand>();
+  const total = new Map<string, number>();
   for (const s of sources) {
     for (const n of input.similar.get(s.track_id)?.neighbours ?? []) {
       const meta = input.catalogue.get(n.track_id);
       if (played.has(n.track_id) || !meta) continue;
+      // Summed in source order (newest first), so the float sum is the same on every call.
+      total.set(n.track_id, (total.get(n.track_id) ?? 0) + n.score);
       const prev = best.get(n.track_id);
       if (
         prev &&
-        (prev.score! > n.score ||
-          (prev.score === n.score &&
-            (prev.co_listens! > n.co_listens ||
-              (prev.co_listens === n.co_listens && prev.order < s.order))))
+        (prev.best > n.score ||
+          (prev.best === n.score &&
+            ((prev.because.kind === 'played' && prev.because.co_listens > n.co_listens) ||
+              (prev.because.kind === 'played' &&
+                prev.because.co_listens === n.co_listens &&
+                prev.order < s.order))))
       )
         continue;
       const sourceTitle = input.catalogue.get(s.track_id)?.title ?? null;
@@ -132,7 +143,7 @@ export function neighbourMix(input: {
         track_id: n.track_id,
         title: meta.title,
         artists: meta.artists,
-        score: n.score,
+        score: 0,
         co_listens: n.co_listens,
         because: {
           kind: 'played',
@@ -145,17 +156,20 @@ export function neighbourMix(input: {
         },
         order: s.order,
         seed: mixSeed(input.userId, input.day, n.track_id),
+        best: n.score,
       });
     }
   }
+  for (const [t, c] of best) best.set(t, { ...c, score: total.get(t)! });
   const ordered = [...best.values()].sort(
     (x, y) =>
       y.score! - x.score! ||
+      y.best - x.best ||
       y.co_listens! - x.co_listens! ||
       compareCodeUnits(x.seed, y.seed) ||
       compareCodeUnits(x.track_id, y.track_id),
   );
-  return capped(ordered, input.rules).map(({ order: _o, seed: _s, ...item }) => item);
+  return capped(ordered, input.rules).map(({ order: _o, seed: _s, best: _b, ...item }) => item);
 }
 
 /** The fallback: the chart's tracks in rank order, minus recent plays, capped per artist. */

@@ -33,14 +33,15 @@ const recent = [
 ];
 
 describe('neighbourMix', () => {
-  it('given two sources, when built, then neighbours by score, explained by the best source, minus recent plays, capped per artist', () => {
+  it('given two sources, when built, then neighbours by summed score, explained by the best source, minus recent plays, capped per artist', () => {
     const similar = new Map([
       ['s1', list('s1', ['n1', 9, 4], ['s2', 8, 3], ['n2', 5, 2], ['n3', 4, 2], ['gone', 3, 1])],
       ['s2', list('s2', ['n2', 7, 3], ['n4', 6, 5], ['n5', 1, 1])],
     ]);
     const mix = neighbourMix({ userId: 'u', day: '2026-12-02', recent, similar, catalogue, rules });
-    // s2 is played (excluded); 'gone' is not in the catalogue; n3 is a1's third (capped);
-    // n5 credits a1 too (full), so it is passed over although a2 has room.
+    // n2 is listed by both sources: 5 + 7 = 12, explained by s2 (7). s2 is played (excluded);
+    // 'gone' is not in the catalogue; n3 is a1's third (capped); n5 credits a1 too (full), so
+    // it is passed over although a2 has room.
     assert.deepEqual(
       mix.map((i) => [
         i.track_id,
@@ -49,12 +50,12 @@ describe('neighbourMix', () => {
         i.because.kind === 'played' && i.because.track_id,
       ]),
       [
+        ['n2', 12, 3, 's2'],
         ['n1', 9, 4, 's1'],
-        ['n2', 7, 3, 's2'],
         ['n4', 6, 5, 's2'],
       ],
     );
-    assert.deepEqual(mix[1]!.because, {
+    assert.deepEqual(mix[0]!.because, {
       kind: 'played',
       track_id: 's2',
       title: 'Source Two',

@@ -13,7 +13,7 @@ import {
 import { createAvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import type { PlaybackEvent } from '../../schemas/generated/events.types.js';
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';
-import { eventually } from '../../test/helpers/kafka.helper.js';
+import { eventually, topicOffsets } from '../../test/helpers/kafka.helper.js';
 import { runTs } from '../../test/helpers/platform.helper.js';
 import { tempDir } from '../../test/helpers/temp-dir.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
@@ -50,7 +50,7 @@ async function consumeEventTopics(config: AppConfig): Promise<Consumed[]> {
     for (const name of EVENT_TYPE_NAMES) {
       const topic = catalogue[name].topic;
       typeOf.set(topic, name);
-      for (const o of await admin.fetchTopicOffsets(topic)) {
+      for (const o of await topicOffsets(admin, topic)) {
         const left = Number(o.high) - Number(o.low);
         if (left > 0) remaining.set(`${topic}:${o.partition}`, Number(o.high));
       }

@@ -12,6 +12,7 @@ import { ensureEventTopics } from '../../schemas/catalogue/event-topics.js';
 import { createRegistryClient } from '../../schemas/registry/registry.client.js';
 import type { EventCatalogue } from '../../schemas/catalogue/event-catalogue.js';
 import { createAvroCodec, type AvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
+import { topicOffsets } from './kafka.helper.js';
 
 export async function postBatch(
   url: string,
@@ -62,8 +63,7 @@ export async function markTopics(
   const ends = async () => {
     const out = new Map<string, bigint>();
     for (const t of topics)
-      for (const p of await admin.fetchTopicOffsets(t))
-        out.set(`${t}:${p.partition}`, BigInt(p.high));
+      for (const p of await topicOffsets(admin, t)) out.set(`${t}:${p.partition}`, BigInt(p.high));
     return out;
   };
   const start = await ends();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Admin } from 'kafkajs';
 import type { AppConfig } from '../../common/config/app.config.js';
 import { createKafkaAdmin } from '../../common/kafka/kafka-admin.js';
 
@@ -39,5 +40,25 @@ export async function eventually(
     if (Date.now() > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * A topic's partition offsets, retried while the broker answers a retriable error (a topic
+ * created a moment ago has no leader yet: NOT_LEADER_FOR_PARTITION, LEADER_NOT_AVAILABLE).
+ */
+export async function topicOffsets(
+  admin: Admin,
+  topic: string,
+  timeoutMs = 20_000,
+): Promise<{ partition: number; high: string; low: string; offset: string }[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }

@@ -9,6 +9,7 @@ import type { EventCatalogue } from '../../schemas/catalogue/event-catalogue.js'
 import type { AvroCodec } from '../../schemas/codec/confluent-avro.codec.js';
 import type { EventTypeName } from '../../schemas/generated/events.types.js';
 import { createRdkafkaConsumer } from '../../common/kafka/rdkafka-consumer.js';
+import { topicOffsets } from './kafka.helper.js';
 
 export interface Consumed {
   topic: string;
@@ -44,7 +45,7 @@ export async function eventTopicEnds(
   try {
     const ends: Offsets = new Map();
     for (const spec of Object.values(catalogue))
-      for (const p of await admin.fetchTopicOffsets(spec.topic))
+      for (const p of await topicOffsets(admin, spec.topic))
         ends.set(tp(spec.topic, p.partition), Number(p.high));
     return ends;
   } finally {

@@ -297,22 +297,23 @@ describe('GET /v1/me/daily-mix', () => {
     }> & { source: string; day: string };
     assert.equal(body.source, 'neighbours');
     assert.equal(body.day, DAY);
-    // s2 is played; n2 keeps its best source (s2, 7 > 6); n3 is ar-b's third; uncatalogued out.
+    // s2 is played; n2 sums both sources (6 + 7) and is explained by its best (s2, 7 > 6); n3
+    // is ar-b's third; uncatalogued out.
     assert.deepEqual(
       body.items.map((i) => [i.track_id, i.score, i.because.track_id]),
       [
+        ['n2', 13, 's2'],
         ['n1', 9, 's1'],
-        ['n2', 7, 's2'],
         ['n4', 3, 's2'],
       ],
     );
-    assert.equal(body.items[0]!.because.text, 'because you played Title s1');
+    assert.equal(body.items[1]!.because.text, 'because you played Title s1');
     const same = await mix('listener');
     assert.equal(same.text, a.text, 'deterministic within the day');
     const page = await mix('listener', '?limit=2');
     assert.deepEqual(
       (page.body as Items<{ track_id: string }>).items.map((i) => i.track_id),
-      ['n1', 'n2'],
+      ['n2', 'n1'],
     );
     assert.equal(decodeOffset((page.body as Items).next_cursor).ok, true);
     const rest = await mix('listener', `?limit=2&cursor=${encodeOffset(2)}`);
