@@ -170,7 +170,8 @@ export const recsBench: Benchmark = {
     );
     for (const u of evaluated) {
       const own = trainTracks.get(u)!;
-      lists.llr.set(u, recommendByNeighbours(own, llrNeighbours, K));
+      // LLR summed as root LLR, as the daily mix does (daily-mix.model.ts).
+      lists.llr.set(u, recommendByNeighbours(own, llrNeighbours, K, Math.sqrt));
       lists.cosine.set(u, recommendByNeighbours(own, cosNeighbours, K));
       lists.popular.set(u, recommendPopular(ranking, own, K));
       const recent = train
@@ -256,7 +257,7 @@ export const recsBench: Benchmark = {
     const rows: Row[] = [
       {
         figure: 'E1',
-        what: 'HitRate@10, LLR co-listening',
+        what: 'HitRate@10, LLR co-listening (root LLR summed)',
         unit: 'HR@10',
         values: hr(m.llr!),
         anchor: anchorOf('most popular', m.popular!, hr, 'HR@10'),
@@ -264,7 +265,7 @@ export const recsBench: Benchmark = {
       },
       {
         figure: 'E2',
-        what: 'HitRate@10, LLR co-listening',
+        what: 'HitRate@10, LLR co-listening (root LLR summed)',
         unit: 'HR@10',
         values: hr(m.llr!),
         ...(m.als
@@ -294,7 +295,7 @@ export const recsBench: Benchmark = {
         : []),
       {
         figure: 'E5',
-        what: 'NDCG@10, LLR co-listening',
+        what: 'NDCG@10, LLR co-listening (root LLR summed)',
         unit: 'NDCG@10',
         values: nd(m.llr!),
         anchor: anchorOf('most popular', m.popular!, nd, 'NDCG@10'),
@@ -303,7 +304,7 @@ export const recsBench: Benchmark = {
         ? [
             {
               figure: 'E6',
-              what: 'NDCG@10, LLR co-listening',
+              what: 'NDCG@10, LLR co-listening (root LLR summed)',
               unit: 'NDCG@10',
               values: nd(m.llr!),
               anchor: anchorOf('implicit ALS', m.als, nd, 'NDCG@10'),
@@ -331,7 +332,7 @@ export const recsBench: Benchmark = {
     ];
     rows.push({
       figure: 'E9',
-      what: 'HitRate@10, the daily mix as served (LLR top 20, best source, 2 per artist)',
+      what: 'HitRate@10, the daily mix as served (LLR top 20 of the last 50 plays, summed, 2 per artist)',
       unit: 'HitRate@10',
       values: hr(m.mix!),
       anchor: anchorOf('most popular', m.popular!, hr, 'HitRate@10'),
@@ -373,7 +374,7 @@ export const recsBench: Benchmark = {
       notes: [
         `Data: the simulator's own stream (createTrafficGenerator, seed ${params.seed}, start 2026-11-01, ${params.days} days in one UTC month, ${params.clusters} planted taste clusters, affinity ${params.affinity}), no stack; same numbers on every run, so one evaluation (the runs column is 1 whatever --runs says).`,
         `Protocol: per listener the qualified plays (ENDED, >= 30 s) by event time; the last max(1, floor(20% of n)) are held out (none under 2 plays); every model trains on the rest of every listener's plays. Candidates: the whole catalogue minus the listener's training tracks (no sampled negatives). Averaged over the ${evaluated.length} listeners whose held-out plays include a track they had not played in training (${withHeldOut - evaluated.length} more only replayed training tracks, which no model may rank).`,
-        `LLR and cosine: co-listening counts from the real evolveSession (30 min gap, N = 50, 200 tracks / 5,000 pairs per session) over each listener's training plays in delivery order; each track's top ${NEIGHBOURS_K} neighbours by topNeighbours (associationLlr, cosine); a listener's score of a candidate is the sum of its neighbour scores over the listener's distinct training tracks; no fallback fill (lists shorter than 10: LLR ${short(lists.llr)}, cosine ${short(lists.cosine)}).`,
+        `LLR and cosine: co-listening counts from the real evolveSession (30 min gap, N = 50, 200 tracks / 5,000 pairs per session) over each listener's training plays in delivery order; each track's top ${NEIGHBOURS_K} neighbours by topNeighbours (associationLlr, cosine); a listener's score of a candidate is the sum of its neighbour scores (LLR as its square root, root LLR, as the daily mix sums them) over the listener's distinct training tracks; no fallback fill (lists shorter than 10: LLR ${short(lists.llr)}, cosine ${short(lists.cosine)}).`,
         `Most popular: training qualified plays per track over all listeners, minus the listener's training tracks. Implicit ALS: ${'lists' in als ? `implicit ${als.versions.implicit},` : 'not available (below); when it runs:'} CPU AlternatingLeastSquares, factors ${ALS_PARAMS.factors}, regularization ${ALS_PARAMS.regularization}, alpha ${ALS_PARAMS.alpha}, ${ALS_PARAMS.iterations} iterations, random_state ${ALS_PARAMS.seed}, one thread, on the same training counts (user × track plays), recommend(N=10, filter_already_liked_items) (bench/python/als_eval.py).`,
         `Exact metrics: ${Object.entries(metrics)
           .map(([k, x]) => `${k} HR@10 ${x.hit_rate_10}, NDCG@10 ${x.ndcg_10}`)

@@ -122,12 +122,13 @@ export function recommendByNeighbours(
   trainTracks: ReadonlySet<string>,
   neighbours: ReadonlyMap<string, readonly Neighbour[]>,
   k: number,
+  weigh: (score: number) => number = (x) => x,
 ): string[] {
   const score = new Map<string, number>();
   // Summed in track order, so the float sum does not depend on the set's insertion order.
   for (const t of [...trainTracks].sort(compareCodeUnits))
     for (const n of neighbours.get(t) ?? [])
-      if (!trainTracks.has(n.track)) bump(score, n.track, n.score);
+      if (!trainTracks.has(n.track)) bump(score, n.track, weigh(n.score));
   return [...score]
     .sort(byScore)
     .slice(0, k)

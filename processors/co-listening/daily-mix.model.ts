@@ -7,7 +7,7 @@
  * - **Candidates**: every neighbour of a source (its similar-track list) that is in the
  *   catalogue and not itself recently played. Its score is the sum of its neighbour scores
  *   over every source that lists it (item-based collaborative filtering: a track several of
- *   the listener's tracks lead to ranks higher). Its explanation is the source with the
+ *   the listener's tracks lead to ranks higher), each LLR score as its square root (root LLR). Its explanation is the source with the
  *   highest single score (then more co-listens, then the more recent source): "because you
  *   played X", with that entry's score and co-listen count.
  * - **Order**: summed score descending, then the best single score, co-listens descending,
@@ -125,8 +125,14 @@ export function neighbourMix(input: {
     for (const n of input.similar.get(s.track_id)?.neighbours ?? []) {
       const meta = input.catalogue.get(n.track_id);
       if (played.has(n.track_id) || !meta) continue;
-      // Summed in source order (newest first), so the float sum is the same on every call.
-      total.set(n.track_id, (total.get(n.track_id) ?? 0) + n.score);
+      // Summed in source order (newest first), so the float sum is the same on every call;
+      // LLR as its square root (Mahout's root LLR: one huge co-listen count does not drown
+      // several sources' agreement), cosine as it is.
+      const list = input.similar.get(s.track_id)!;
+      total.set(
+        n.track_id,
+        (total.get(n.track_id) ?? 0) + (list.metric === 'llr' ? Math.sqrt(n.score) : n.score),
+      );
       const prev = best.get(n.track_id);
       if (
         prev &&

@@ -39,7 +39,7 @@ describe('neighbourMix', () => {
       ['s2', list('s2', ['n2', 7, 3], ['n4', 6, 5], ['n5', 1, 1])],
     ]);
     const mix = neighbourMix({ userId: 'u', day: '2026-12-02', recent, similar, catalogue, rules });
-    // n2 is listed by both sources: 5 + 7 = 12, explained by s2 (7). s2 is played (excluded);
+    // n2 is listed by both sources: root LLR summed, √5 + √7, explained by s2 (7). s2 is played (excluded);
     // 'gone' is not in the catalogue; n3 is a1's third (capped); n5 credits a1 too (full), so
     // it is passed over although a2 has room.
     assert.deepEqual(
@@ -50,9 +50,9 @@ describe('neighbourMix', () => {
         i.because.kind === 'played' && i.because.track_id,
       ]),
       [
-        ['n2', 12, 3, 's2'],
-        ['n1', 9, 4, 's1'],
-        ['n4', 6, 5, 's2'],
+        ['n2', Math.sqrt(5) + Math.sqrt(7), 3, 's2'],
+        ['n1', 3, 4, 's1'],
+        ['n4', Math.sqrt(6), 5, 's2'],
       ],
     );
     assert.deepEqual(mix[0]!.because, {

@@ -297,14 +297,15 @@ describe('GET /v1/me/daily-mix', () => {
     }> & { source: string; day: string };
     assert.equal(body.source, 'neighbours');
     assert.equal(body.day, DAY);
-    // s2 is played; n2 sums both sources (6 + 7) and is explained by its best (s2, 7 > 6); n3
+    // s2 is played; n2 sums both sources' root LLR (√6 + √7) and is explained by its best
+    // (s2, 7 > 6); n3
     // is ar-b's third; uncatalogued out.
     assert.deepEqual(
       body.items.map((i) => [i.track_id, i.score, i.because.track_id]),
       [
-        ['n2', 13, 's2'],
-        ['n1', 9, 's1'],
-        ['n4', 3, 's2'],
+        ['n2', Math.sqrt(6) + Math.sqrt(7), 's2'],
+        ['n1', 3, 's1'],
+        ['n4', Math.sqrt(3), 's2'],
       ],
     );
     assert.equal(body.items[1]!.because.text, 'because you played Title s1');
