@@ -16,6 +16,11 @@ import { chartsOpenApi, createChartsRouter } from '../routes/charts/charts.route
 import { createLabelsRouter, labelsOpenApi } from '../routes/labels/labels.route.js';
 import { listenerMarketFrom } from '../routes/recs/listener-market.js';
 import { createRecsRouter, recsOpenApi } from '../routes/recs/recs.route.js';
+import { createPlaylistsRouter, playlistsOpenApi } from '../routes/playlists/playlists.route.js';
+import {
+  createPlaylistsReader,
+  type PlaylistsReader,
+} from '../../read-models/playlists/playlists.reader.js';
 import { createRoyaltiesRouter, royaltiesOpenApi } from '../routes/royalties/royalties.route.js';
 import { createSqlRouter, sqlOpenApi } from '../routes/sql/sql.route.js';
 import { createTracksRouter, tracksOpenApi } from '../routes/tracks/tracks.route.js';
@@ -25,7 +30,7 @@ import {
   userStateOpenApi,
 } from '../routes/user-state/user-state.route.js';
 import { buildApiOpenApi } from './api.openapi.js';
-import { requireToken } from './auth/auth.middleware.js';
+import { optionalUserToken, requireToken } from './auth/auth.middleware.js';
 import { httpObservability } from '../../common/http/http-observability.js';
 import { methodGuard } from './method-guard.js';
 
@@ -45,6 +50,8 @@ export interface ApiReaders {
   catalogue: CatalogueReader;
   /** The neighbour refresh's lists (default: read from `redis`). */
   recs?: RecsReader;
+  /** The playlists projection (default: read from `redis`). */
+  playlists?: PlaylistsReader;
 }
 
 export interface ApiDeps {
@@ -79,6 +86,7 @@ export function createApiApp(config: ApiAppConfig, deps: ApiDeps) {
       labels: labelsOpenApi,
       royalties: royaltiesOpenApi,
       recs: recsOpenApi,
+      playlists: playlistsOpenApi,
     },
     { serverUrl: config.publicUrl },
   );
@@ -115,6 +123,8 @@ export function createApiApp(config: ApiAppConfig, deps: ApiDeps) {
   app.use('/v1/sql', requireToken(secret, ['analyst']));
   app.use('/v1/label', requireToken(secret, ['label']));
   app.use('/v1/operator', requireToken(secret, ['operator']));
+  // Public playlists need no token; a token sent is checked (it may open private ones).
+  app.use('/v1/playlists', optionalUserToken(secret));
 
   const { userState, playCounts, catalogue } = deps.readers;
   const publicConfig = { maxAgeSeconds: config.publicMaxAgeSeconds ?? 5 };
@@ -139,6 +149,11 @@ export function createApiApp(config: ApiAppConfig, deps: ApiDeps) {
         now,
       },
     ),
+  );
+  app.use(
+    createPlaylistsRouter(publicConfig, {
+      reader: deps.readers.playlists ?? createPlaylistsReader({ redis: deps.redis }),
+    }),
   );
   app.use(createTracksRouter(publicConfig, { catalogue, playCounts, now }));
   app.use(createChartsRouter(publicConfig, { catalogue, playCounts }));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { seedLabelLedger } from '../../test/helpers/label-ledger.helper.js';
+import { SCENARIO_PLAYLISTS as PL } from '../../test/helpers/playlist.helper.js';
 import { useStack } from '../../test/helpers/stack.helper.js';
 import { scenarioNow, startTestApi, type TestApi } from '../../test/helpers/api.helper.js';
 import {
@@ -196,6 +197,49 @@ describe('contract: every documented path, answers and errors', () => {
     });
     await call({ path: '/v1/me/daily-mix', status: 401 });
     await call({ path: '/v1/me/daily-mix?limit=0', token: u1(), status: 400 });
+  });
+
+  it('playlists: mine, one, its tracks; public without a token, private only for members (404 otherwise); 304, 400, 401, 403', async () => {
+    const u2 = api.token('user', 'user-2');
+    const mine = await call({ path: '/v1/me/playlists?limit=1', token: u2, status: 200 });
+    assert.equal((mine.body as { next_offset: number | null }).next_offset, 1);
+    await call({ path: '/v1/me/playlists?offset=1', token: u2, status: 200 });
+    await call({ path: '/v1/me/playlists', status: 401 });
+    await call({ path: '/v1/me/playlists?limit=0', token: u2, status: 400 });
+    const gym = await call({ path: `/v1/playlists/${PL.gym}`, status: 200 });
+    await call({
+      path: `/v1/playlists/${PL.gym}`,
+      headers: { 'if-none-match': gym.etag! },
+      status: 304,
+    });
+    await call({ path: `/v1/playlists/${PL.roadTrip}`, token: u1(), status: 200 });
+    await call({ path: `/v1/playlists/${PL.roadTrip}`, status: 404 });
+    await call({ path: `/v1/playlists/${PL.roadTrip}`, token: 'not.a-token', status: 401 });
+    await call({
+      path: `/v1/playlists/${PL.roadTrip}`,
+      token: api.token('analyst', 'alice'),
+      status: 403,
+    });
+    await call({ path: `/v1/playlists/${long}`, status: 400 });
+    const t = await call({ path: `/v1/playlists/${PL.gym}/tracks`, status: 200 });
+    await call({
+      path: `/v1/playlists/${PL.gym}/tracks`,
+      headers: { 'if-none-match': t.etag! },
+      status: 304,
+    });
+    await call({
+      path: `/v1/playlists/${PL.roadTrip}/tracks?limit=2`,
+      token: u2,
+      status: 200,
+    });
+    await call({ path: `/v1/playlists/${PL.roadTrip}/tracks`, status: 404 });
+    await call({ path: `/v1/playlists/${PL.gym}/tracks?offset=-1`, status: 400 });
+    await call({ path: `/v1/playlists/${PL.gym}/tracks`, token: 'x', status: 401 });
+    await call({
+      path: `/v1/playlists/${PL.gym}/tracks`,
+      token: api.token('label', 'label-1'),
+      status: 403,
+    });
   });
 
   it('sql: each format, and 400, 401, 403, 413, 415', async () => {

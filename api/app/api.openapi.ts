@@ -183,6 +183,11 @@ export function buildApiOpenApi(
         description:
           'Recommendations from the co-listening matrix: similar tracks, fans also like (public), the daily mix (user token)',
       },
+      {
+        name: 'playlists',
+        description:
+          'Collaborative playlists: public ones readable by anyone, private ones by their owner and collaborators (404 for anyone else)',
+      },
       { name: 'sql', description: 'Read-only SQL for analysts (analyst token)' },
       {
         name: 'label',

@@ -303,13 +303,13 @@ export const sections = {
   processors: {
     enabled: setting(
       'PROCESSORS',
-      'user-state,play-counts,catalogue,raw-archive,royalty-ledger,co-listening',
+      'user-state,play-counts,catalogue,raw-archive,royalty-ledger,co-listening,playlists',
       z
         .string()
         .trim()
         .regex(
-          /^(user-state|play-counts|catalogue|raw-archive|royalty-ledger|co-listening)(,(user-state|play-counts|catalogue|raw-archive|royalty-ledger|co-listening))*$/,
-          'must be a comma-separated list of user-state, play-counts, catalogue, raw-archive, royalty-ledger, co-listening',
+          /^(user-state|play-counts|catalogue|raw-archive|royalty-ledger|co-listening|playlists)(,(user-state|play-counts|catalogue|raw-archive|royalty-ledger|co-listening|playlists))*$/,
+          'must be a comma-separated list of user-state, play-counts, catalogue, raw-archive, royalty-ledger, co-listening, playlists',
         ),
       'Projections this process runs.',
     ),

@@ -19,6 +19,7 @@ import {
   coListeningProjection,
 } from '../co-listening/co-listening.projection.js';
 import { createRedisWithRowsSink } from '../../sinks/redis/redis-with-rows.sink.js';
+import { playlistsProjection } from '../playlists/playlists.projection.js';
 
 export const PROJECTION_NAMES = [
   'user-state',
@@ -27,6 +28,7 @@ export const PROJECTION_NAMES = [
   'raw-archive',
   'royalty-ledger',
   'co-listening',
+  'playlists',
 ] as const;
 export type ProjectionName = (typeof PROJECTION_NAMES)[number];
 
@@ -131,6 +133,7 @@ export const PROJECTIONS: Record<ProjectionName, ProjectionEntry> = {
     royaltyPartitionOf,
   ),
   'co-listening': coListeningEntry,
+  playlists: redisEntry('playlists', playlistsProjection as Projection<unknown>),
 };
 
 /** The key a rebuild sets while it swaps a projection's ClickHouse table; writers wait. */

@@ -18,6 +18,7 @@ import { createEventIdGenerator, cryptoRandomBytes } from './event-id.js';
 import { retryDelay } from './retry-policy.js';
 import { LISTENER_CONTEXT_FIELDS } from '../../schemas/generated/events.types.js';
 import { resolveOptions } from './sdk-options.js';
+import { saveMixAsPlaylist } from './daily-mix.playlist.js';
 import { SDK_ERROR_CODES, isOutage, isRetriable, messageOf, retryAfterOf } from './sdk.errors.js';
 import type {
   BackbeatClient,
@@ -424,7 +425,7 @@ export function createBackbeatClient(options: SdkOptions, deps: SdkDeps): Backbe
   if (store) for (const out of store.load()) take(out, false);
   schedule();
 
-  return {
+  const client: BackbeatClient = {
     playback: (e) => emit('playback', e, requireContext('playback')),
     skip: (e) => emit('skip', e, requireContext('skip')),
     follow: (e) => emit('follow', e, requireContext('follow')),
@@ -439,6 +440,7 @@ export function createBackbeatClient(options: SdkOptions, deps: SdkDeps): Backbe
         ctx,
       );
     },
+    saveDailyMix: (tracks, opts) => saveMixAsPlaylist(client, tracks, opts),
     trackUpload: (e) => emit('track-upload', e),
     revenueReport: (e) => emit('revenue-report', e),
     setOnline,
@@ -452,4 +454,5 @@ export function createBackbeatClient(options: SdkOptions, deps: SdkDeps): Backbe
       outage,
     }),
   };
+  return client;
 }

@@ -45,6 +45,20 @@ export interface CreatePlaylistInput {
   event_time?: number;
 }
 
+/** What `saveDailyMix` takes besides the tracks. */
+export interface SaveMixOptions {
+  name: string;
+  public: boolean;
+  /** The event time of every edit it sends (default: now). */
+  event_time?: number;
+}
+
+/** A playlist saved from a list: its id, and each track's item id (= position id), in order. */
+export interface SavedPlaylist {
+  playlist_id: string;
+  item_ids: string[];
+}
+
 /**
  * One event on its way: the full record the transport sends. A union over the event types, so
  * that checking `type` narrows `event`.
@@ -223,6 +237,12 @@ export interface BackbeatClient {
    * event_id, as the contract requires).
    */
   createPlaylist(e: CreatePlaylistInput): string;
+  /**
+   * Saves tracks (e.g. the items of GET /v1/me/daily-mix) as a new playlist in their order: a
+   * CREATE, then each track added right after the previous one. Returns the playlist id and the
+   * item ids; the events leave like any other (`flush()` waits for them).
+   */
+  saveDailyMix(tracks: readonly { track_id: string }[], options: SaveMixOptions): SavedPlaylist;
   trackUpload(e: EventInput<'track-upload'>): string;
   revenueReport(e: EventInput<'revenue-report'>): string;
   /** Offline mode: events are kept (with their original event_time) until `setOnline(true)`. */

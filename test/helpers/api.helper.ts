@@ -11,7 +11,10 @@ import { createCatalogueReader } from '../../read-models/catalogue/catalogue.rea
 import { playCountsProjection } from '../../processors/play-counts/play-counts.projection.js';
 import { createPlayCountsReader } from '../../read-models/play-counts/play-counts.reader.js';
 import { redisHarness } from './redis-harness.helper.js';
-import { envelopes } from './envelope.helper.js';
+import { envelope, envelopes } from './envelope.helper.js';
+import { playlistScenario } from './playlist.helper.js';
+import { playlistsProjection } from '../../processors/playlists/playlists.projection.js';
+import { createPlaylistsReader } from '../../read-models/playlists/playlists.reader.js';
 import { rawArchiveProjection } from '../../processors/raw-archive/raw-archive.projection.js';
 import type { AnyEnvelope } from '../../processors/runtime/processor.types.js';
 import { userStateProjection } from '../../processors/user-state/user-state.projection.js';
@@ -145,6 +148,13 @@ export async function startTestApi(
     const p = [userStateProjection, playCountsProjection, catalogueProjection][i]!;
     await h.apply(events.filter((e) => (p.types as readonly string[]).includes(e.type)));
   }
+  // The playlists (playlist.helper.ts SCENARIO_PLAYLISTS), kept out of the archived scenario.
+  const playlists = redisHarness(seedRedis, playlistsProjection);
+  harnesses.push(playlists);
+  const edits = playlistScenario(now).map((e, i) => envelope('playlist-edit', e, { offset: i }));
+  const applied = await playlists.apply(edits);
+  if (applied.outcomes.some((o) => o.kind !== 'ok'))
+    throw new Error(`playlist scenario refused: ${JSON.stringify(applied.outcomes)}`);
   const [userStateName, playCountsName, catalogueName] = harnesses.map((h) => h.name) as [
     string,
     string,
@@ -191,6 +201,7 @@ export async function startTestApi(
         userState: createUserStateReader({ redis }, { name: userStateName }),
         catalogue,
         playCounts: createPlayCountsReader({ redis, name: playCountsName, catalogue }),
+        playlists: createPlaylistsReader({ redis }, { name: playlists.name }),
       },
       now: () => now,
     },

@@ -56,7 +56,15 @@ export function projectionHarness(
     name: sink.name,
     sink,
     async apply(batch, { at } = {}) {
-      const { plan, outcomes } = projection.plan(batch);
+      // A stateful projection is planned over the sink's state, as the runtime does.
+      const ids = batch
+        .map((e) => (e.event as { event_id?: unknown }).event_id)
+        .filter((id): id is string => typeof id === 'string' && id !== '');
+      const state =
+        projection.stateKeys && sink.readState
+          ? await sink.readState(projection.stateKeys(batch), ids)
+          : undefined;
+      const { plan, outcomes } = projection.plan(batch, state);
       const range = at
         ? { topic, partition: 0, ...at }
         : { topic, partition: 0, from: next, to: next + Math.max(batch.length, 1) - 1 };

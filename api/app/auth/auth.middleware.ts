@@ -84,3 +84,15 @@ export function requireToken(
     next();
   };
 }
+
+/**
+ * For reads open to anyone that a token may widen (public playlists for all, private ones for
+ * their members): no Authorization header passes on anonymous; a header present must hold a
+ * valid user token, checked as `requireToken` does (401 invalid or expired, 403 another role),
+ * so a client with a broken token learns it instead of silently reading as nobody.
+ */
+export function optionalUserToken(config: { secret: string; now?: () => number }): RequestHandler {
+  const required = requireToken(config, ['user']);
+  return (req, res, next) =>
+    req.headers.authorization === undefined ? next() : required(req, res, next);
+}
