@@ -181,7 +181,7 @@ export const e2eLatency: Benchmark = {
   title: 'End-to-end latency, SDK send to visible through the API',
   async run(ctx: BenchContext): Promise<BenchOutput> {
     const ladder = bySize(ctx.size, {
-      quick: [300],
+      quick: [300, 150],
       small: [20_000, 10_000, 7_500, 5_000, 2_500, 1_000],
       full: [20_000, 10_000, 7_500, 5_000, 2_500, 1_000],
     });
