@@ -8,6 +8,7 @@
  * not depend on the order the edits arrived in. Cost: O(n log n) in the positions.
  */
 import { InternalError } from '../../common/errors/backbeat.error.js';
+import { slice, type OffsetPage } from '../../read-models/playlists/playlists.reader.js';
 import { compareCodeUnits, compareStamps, type PlaylistState } from './playlist.model.js';
 
 /** One track of the playlist as a reader sees it. */
@@ -63,14 +64,7 @@ export function materialize(state: PlaylistState): PlaylistEntry[] {
   return out;
 }
 
-export interface PlaylistPage {
-  items: PlaylistEntry[];
-  total: number;
-  offset: number;
-  limit: number;
-  /** The offset of the next page, or null after the last. */
-  next_offset: number | null;
-}
+export type PlaylistPage = OffsetPage<PlaylistEntry>;
 
 /** The most entries of one page. */
 export const MAX_PAGE = 100;
@@ -84,13 +78,5 @@ export function page(state: PlaylistState, offset: number, limit: number): Playl
     throw new InternalError(`playlist page: offset must be an integer >= 0, got ${offset}`);
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE)
     throw new InternalError(`playlist page: limit must be 1 to ${MAX_PAGE}, got ${limit}`);
-  const all = materialize(state);
-  const end = offset + limit;
-  return {
-    items: all.slice(offset, end),
-    total: all.length,
-    offset,
-    limit,
-    next_offset: end < all.length ? end : null,
-  };
+  return slice(materialize(state), offset, limit);
 }

@@ -105,7 +105,8 @@ function view(s: PlaylistSummary): PlaylistView {
   };
 }
 
-function slice<T>(all: readonly T[], offset: number, limit: number): OffsetPage<T> {
+/** One page of `all` from `offset`, with the offset of the next one (null after the last). */
+export function slice<T>(all: readonly T[], offset: number, limit: number): OffsetPage<T> {
   const end = offset + limit;
   return {
     items: all.slice(offset, end),
